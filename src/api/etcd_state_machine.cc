@@ -52,8 +52,52 @@ EtcdStateMachine::EtcdStateMachine(storage::Engine* engine, kv::Applier* applier
 EtcdStateMachine::~EtcdStateMachine() = default;
 
 void EtcdStateMachine::write_or_die(const storage::WriteBatch& batch) {
+  // Writes stay in index order: the applied index must never go back.
+  if (batching_) flush_batch(/*reopen=*/true);
   Status s = engine_->Write(batch, /*sync=*/false);
   STRATA_ASSERT_MSG(s.ok(), "state machine write failed: " + s.ToString());
+}
+
+void EtcdStateMachine::begin_batch() {
+  STRATA_ASSERT(!batching_);
+  applier_->BeginBatch();
+  batching_ = true;
+}
+
+void EtcdStateMachine::end_batch() {
+  STRATA_ASSERT(batching_);
+  flush_batch(/*reopen=*/false);
+  batching_ = false;
+}
+
+void EtcdStateMachine::flush_batch(bool reopen) {
+  Status s = applier_->CommitBatch();
+  STRATA_ASSERT_MSG(s.ok(), "state machine write failed: " + s.ToString());
+  for (const kv::ApplyResponse& applied : unpublished_) run_kv_effects(applied);
+  unpublished_.clear();
+  if (reopen) applier_->BeginBatch();
+}
+
+void EtcdStateMachine::publish_kv_effects(kv::ApplyResponse& applied) {
+  if (!batching_) return run_kv_effects(applied);
+  // The response goes to the proposer; the effects keep the rest.
+  kv::ApplyResponse effects;
+  effects.events = std::move(applied.events);
+  effects.compaction_pending = applied.compaction_pending;
+  effects.leases_granted = applied.leases_granted;
+  effects.leases_revoked = applied.leases_revoked;
+  unpublished_.push_back(std::move(effects));
+}
+
+void EtcdStateMachine::run_kv_effects(const kv::ApplyResponse& applied) {
+  if (applied.compaction_pending && on_compaction_pending_) on_compaction_pending_();
+  if (lessor_ != nullptr) {
+    for (const auto& [id, ttl] : applied.leases_granted) lessor_->on_granted(id, ttl);
+    for (int64_t id : applied.leases_revoked) lessor_->on_revoked(id);
+  }
+  if (watch_hub_ != nullptr && !applied.events.empty()) {
+    watch_hub_->Publish(applied.events.front().kv.mod_revision, applied.events);
+  }
 }
 
 void EtcdStateMachine::members_changed() {
@@ -98,14 +142,7 @@ node::ApplyResult EtcdStateMachine::apply_command(raft::Index index, std::string
   }
   auto applied = applier_->Apply(request, node_writes);
   STRATA_ASSERT_MSG(applied.ok(), "apply failed: " + applied.status().ToString());
-  if (applied->compaction_pending && on_compaction_pending_) on_compaction_pending_();
-  if (lessor_ != nullptr) {
-    for (const auto& [id, ttl] : applied->leases_granted) lessor_->on_granted(id, ttl);
-    for (int64_t id : applied->leases_revoked) lessor_->on_revoked(id);
-  }
-  if (watch_hub_ != nullptr && !applied->events.empty()) {
-    watch_hub_->Publish(applied->events.front().kv.mod_revision, applied->events);
-  }
+  publish_kv_effects(*applied);
   Status error = applied->error;
   return {error, std::move(*applied)};
 }

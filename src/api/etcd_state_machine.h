@@ -73,6 +73,10 @@ class EtcdStateMachine final : public node::StateMachine {
   node::ApplyResult apply_conf_change(raft::Index index, const raft::ConfChange& cc,
                                       const Result<raft::ConfState>& membership,
                                       const storage::WriteBatch& node_writes) override;
+  // Kv requests in between are written together (kv::Applier::BeginBatch);
+  // watchers, the lessor and the compactor hear of them once written.
+  void begin_batch() override;
+  void end_batch() override;
   // The whole image in memory (tests; raft snapshots use capture_snapshot).
   Result<std::string> export_state() const override;
   // An image of the state now: the member list, cluster id and a kv view.
@@ -101,8 +105,15 @@ class EtcdStateMachine final : public node::StateMachine {
                                const storage::WriteBatch& node_writes);
   node::ApplyResult apply_member_attributes(const requestpb::MemberAttributesRequest& request,
                                             const storage::WriteBatch& node_writes);
-  // Writes batch; an engine failure here is fatal for the replica.
+  // Writes batch (after the open kv batch, if any); an engine failure here
+  // is fatal for the replica.
   void write_or_die(const storage::WriteBatch& batch);
+  // Tells watchers, the lessor and the compactor what a kv request did, now
+  // or, in a batch, once it is written.
+  void publish_kv_effects(kv::ApplyResponse& applied);
+  void run_kv_effects(const kv::ApplyResponse& applied);
+  // Writes the open kv batch and publishes its effects; reopens it if asked.
+  void flush_batch(bool reopen);
   struct StagedImage;
   class ImageWriter;
   // Keeps a finished staged image; returns its descriptor.
@@ -124,6 +135,9 @@ class EtcdStateMachine final : public node::StateMachine {
   kv::AlarmStore* alarms_ = nullptr;
   std::function<void()> on_members_changed_;
   std::function<void()> on_compaction_pending_;
+  // Inside begin_batch/end_batch: the effects of kv requests not yet written.
+  bool batching_ = false;
+  std::vector<kv::ApplyResponse> unpublished_;
 
   mutable std::mutex staged_mu_;
   std::map<uint64_t, std::unique_ptr<StagedImage>> staged_;  // Guarded by staged_mu_.

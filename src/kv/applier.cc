@@ -107,11 +107,24 @@ Result<ApplyResponse> Applier::Apply(const InternalRequest& request,
     return response;
   }
   if (request.has_compaction()) {
-    if (options_.compact_inline) STRATA_RETURN_IF_ERROR(RunCompaction());
-    response.compaction_pending = store_->CompactionPending();
+    if (options_.compact_inline) {
+      // Dropping history needs the compaction in the engine.
+      const bool batched = store_->batch_open();
+      if (batched) STRATA_RETURN_IF_ERROR(store_->CommitBatch(options_.sync_apply));
+      STRATA_RETURN_IF_ERROR(RunCompaction());
+      response.compaction_pending = store_->CompactionPending();
+      if (batched) store_->BeginBatch();
+    } else {
+      // In a batch the compaction is published at CommitBatch: pending.
+      response.compaction_pending = store_->batch_open() || store_->CompactionPending();
+    }
   }
   return response;
 }
+
+void Applier::BeginBatch() { store_->BeginBatch(); }
+
+Status Applier::CommitBatch() { return store_->CommitBatch(options_.sync_apply); }
 
 Status Applier::ApplyTo(WriteTxn* txn, const InternalRequest& request, ApplyResponse* response,
                         LeaseChanges* lease_changes) {

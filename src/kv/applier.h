@@ -118,6 +118,14 @@ class Applier {
   Result<ApplyResponse> Apply(const requestpb::InternalRequest& request,
                               const storage::WriteBatch& extra_writes);
 
+  // Brackets a run of Apply calls whose writes reach the engine together,
+  // in one atomic write at CommitBatch (MvccStore::BeginBatch): each Apply
+  // sees the ones before it, readers see none of them until CommitBatch.
+  // An inline compaction (compact_inline) commits the batch so far first.
+  // REQUIRES: no batch open. CommitBatch errors: engine errors (fatal).
+  void BeginBatch();
+  Status CommitBatch();
+
   // etcd's Range served from the store (after ReadIndex for linearizable
   // reads; `serializable` is the API layer's business and ignored here).
   // Errors: kInvalidSortOption, kCompacted, kFutureRev (etcd errors);

@@ -181,6 +181,39 @@ TEST_F(ApplierTest, CompactionRulesAndHeader) {
   EXPECT_EQ(DoRange(old).kvs(0).value(), "4");
 }
 
+// A raft Ready's entries apply as one batch: failed requests, the applied
+// index and an inline compaction in the middle all behave as one by one.
+TEST_F(ApplierTest, ABatchAppliesLikeOneRequestAtATime) {
+  DoPut("k", "0");  // Revision 2.
+  applier_.BeginBatch();
+  DoPut("k", "1");
+  PutRequest missing;
+  missing.set_key("missing");
+  missing.set_ignore_value(true);
+  EXPECT_TRUE(IsEtcdError(Apply(Request(missing)).error, EtcdError::kKeyNotFound));
+  PutRequest with_prev = Put("k", "2");
+  with_prev.set_prev_kv(true);
+  EXPECT_EQ(DoPut(with_prev).prev_kv().value(), "1");  // Sees the batch's own put.
+  EXPECT_EQ(store_->CurrentRevision(), 2);             // Readers do not, yet.
+  // An inline compaction writes what came before it, then goes on batching.
+  EXPECT_EQ(ApplyOk<etcdserverpb::CompactionResponse>(Compaction(3)).header().revision(), 4);
+  EXPECT_EQ(store_->CompactedRevision(), 3);
+  EXPECT_FALSE(store_->CompactionPending());
+  DoPut("k", "3");
+  EXPECT_EQ(store_->CurrentRevision(), 4);
+  EXPECT_EQ(StoredAppliedIndex(), index_ - 1);
+  ASSERT_TRUE(applier_.CommitBatch().ok());
+  EXPECT_EQ(store_->CurrentRevision(), 5);
+  EXPECT_EQ(StoredAppliedIndex(), index_);
+  auto got = DoRange(Get("k"));
+  ASSERT_EQ(got.kvs_size(), 1);
+  EXPECT_EQ(got.kvs(0).value(), "3");
+  EXPECT_EQ(got.kvs(0).version(), 4);
+  RangeRequest compacted = Get("k");
+  compacted.set_revision(2);
+  EXPECT_TRUE(IsEtcdError(RangeError(compacted), EtcdError::kCompacted));
+}
+
 TEST(ApplierCompactionTest, WithoutInlineCompactionTheCallerRunsIt) {
   storage::MemoryEngine engine;
   auto store = OpenStore(&engine);

@@ -8,14 +8,20 @@
 namespace strata::kv {
 
 WriteTxn::WriteTxn(MvccStore* store, int64_t begin_revision, int64_t compacted_revision,
-                   std::unique_ptr<storage::ReadView> view)
+                   std::unique_ptr<storage::ReadView> own_view, const storage::ReadView* view,
+                   StagedHistory* staged)
     : store_(store),
       begin_revision_(begin_revision),
       compacted_revision_(compacted_revision),
-      view_(std::move(view)) {}
+      own_view_(std::move(own_view)),
+      view_(view),
+      staged_(staged != nullptr ? staged : &own_staged_) {}
 
 WriteTxn::~WriteTxn() {
-  if (!done_) store_->FinishWrite(/*committed=*/false, 0, 0);
+  if (done_) return;
+  // In a batch the staged map is shared: take this transaction's out.
+  for (const std::string& key : staged_keys_) staged_->erase(key);
+  store_->FinishWrite(/*committed=*/false, 0, 0);
 }
 
 int64_t WriteTxn::current_revision() const { return next_sub_ > 0 ? revision() : begin_revision_; }
@@ -23,14 +29,14 @@ int64_t WriteTxn::current_revision() const { return next_sub_ > 0 ? revision() :
 Result<RangeResult> WriteTxn::Range(std::string_view key, std::string_view range_end,
                                     const RangeOptions& options) const {
   STRATA_ASSERT(!done_);
-  return ReadRange(*view_, &pending_, key, range_end, options, current_revision(),
+  return ReadRange(*view_, staged_, key, range_end, options, current_revision(),
                    compact_to_.value_or(compacted_revision_));
 }
 
 Result<std::optional<KeyValue>> WriteTxn::Latest(std::string_view key) const {
   std::string lower = VersionsStart(key);
   std::string upper = VersionsEnd(lower);
-  Result<HistoryCursor> cursor = HistoryCursor::Open(*view_, &pending_, lower, upper);
+  Result<HistoryCursor> cursor = HistoryCursor::Open(*view_, staged_, lower, upper);
   STRATA_RETURN_IF_ERROR(cursor.status());
   std::optional<KeyValue> latest;
   Status error;
@@ -51,7 +57,8 @@ Result<std::optional<KeyValue>> WriteTxn::Latest(std::string_view key) const {
 void WriteTxn::Stage(std::string_view user_key, std::string record) {
   std::string key = HistoryKey(user_key, Revision{revision(), next_sub_++});
   batch_.Put(storage::ColumnFamily::kMvcc, key, record);
-  bool inserted = pending_.emplace(std::move(key), std::move(record)).second;
+  if (staged_ != &own_staged_) staged_keys_.push_back(key);
+  bool inserted = staged_->emplace(std::move(key), std::move(record)).second;
   STRATA_ASSERT(inserted);
 }
 
@@ -104,11 +111,17 @@ Status WriteTxn::Commit(bool sync) {
   done_ = true;
   // Release the view before writing: an open view would make MemoryEngine
   // copy its data and keeps RocksDB from dropping overwritten entries.
-  view_.reset();
+  own_view_.reset();
+  view_ = nullptr;
   const bool changed = next_sub_ > 0;
   if (changed) PutCurrentRevision(&batch_, revision());
   if (compact_to_.has_value()) PutCompactedRevision(&batch_, *compact_to_);
-  Status written = batch_.empty() ? Status::Ok() : store_->engine_->Write(batch_, sync);
+  Status written = Status::Ok();
+  if (store_->batch_open()) {
+    store_->AddToBatch(batch_);  // CommitBatch writes it.
+  } else if (!batch_.empty()) {
+    written = store_->engine_->Write(batch_, sync);
+  }
   store_->FinishWrite(written.ok(), current_revision(), compact_to_.value_or(compacted_revision_));
   return written;
 }

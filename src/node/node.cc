@@ -657,6 +657,7 @@ void Node::apply_committed(Replica* r, const std::vector<raft::Entry>& entries) 
   // changes) rides along with the next command, or is written at the end.
   storage::WriteBatch pending;
   std::vector<std::pair<uint64_t, ApplyResult>> results;  // By proposal id.
+  r->state_machine->begin_batch();
   for (const raft::Entry& e : entries) {
     if (e.index <= r->applied) continue;  // Already in the state machine.
     StageApplied(r->range, e.index, &pending);
@@ -674,6 +675,7 @@ void Node::apply_committed(Replica* r, const std::vector<raft::Entry>& entries) 
     uint64_t id = DecodeFixed64(std::string_view(e.data).substr(8));
     if (r->proposals.contains(id)) results.emplace_back(id, std::move(result));
   }
+  r->state_machine->end_batch();
   if (!pending.empty()) {
     Status s = engine_->Write(pending, /*sync=*/false);
     STRATA_ASSERT_MSG(s.ok(), "apply write failed: " + s.ToString());

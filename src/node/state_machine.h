@@ -38,6 +38,15 @@ class StateMachine {
   virtual ApplyResult apply(raft::Index index, std::string_view command,
                             const storage::WriteBatch& node_writes) = 0;
 
+  // Bracket the apply and apply_conf_change calls for the committed entries
+  // of one Ready, in index order. A state machine may defer the writes of
+  // the calls in between and make them in one atomic write in end_batch()
+  // (keeping each call's writes and node_writes together and in order);
+  // the node reports no result of the batch before end_batch() returns.
+  // Default: nothing is deferred.
+  virtual void begin_batch() {}
+  virtual void end_batch() {}
+
   // Records a committed membership change at `index`. `membership` is the
   // new membership, or why raft refused the change (it then changes
   // nothing). `cc.context` is what the proposer attached (e.g. the new
