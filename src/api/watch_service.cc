@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "base/thread_name.h"
 #include "kv/etcd_errors.h"
 #include "kv/etcd_ops.h"
 
@@ -41,22 +42,29 @@ Result<kv::WatchSpec> SpecFrom(const etcdserverpb::WatchCreateRequest& r) {
 
 }  // namespace
 
+// Reaches a stream's reactor from the hub's thread or the leader monitor
+// while the reactor lives; target is cleared (under mu) when it is gone.
+struct WatchService::Waker {
+  std::mutex mu;
+  Reactor* target = nullptr;
+  void Wake();
+  void NoLeader();
+};
+
 // One client stream. Reads requests one at a time and writes responses one
 // at a time; the hub wakes it (through a Waker, which outlives the reactor
 // safely) when responses are queued.
 class WatchService::Reactor final
     : public grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
  public:
-  Reactor(const WatchServiceDeps* deps, grpc::CallbackServerContext* context)
-      : deps_(deps), waker_(std::make_shared<Waker>()) {
+  Reactor(WatchService* service, grpc::CallbackServerContext* context)
+      : deps_(&service->deps_), waker_(std::make_shared<Waker>()) {
     waker_->target = this;
     auto it = context->client_metadata().find(std::string(kRequireLeaderKey));
-    if (it != context->client_metadata().end() && it->second == "true" && deps_->has_leader &&
-        !deps_->has_leader()) {
-      Status no_leader = kv::MakeEtcdError(kv::EtcdError::kNoLeader);
+    bool require_leader = it != context->client_metadata().end() && it->second == "true";
+    if (require_leader && deps_->has_leader && !deps_->has_leader()) {
       finished_ = true;
-      Finish(grpc::Status(static_cast<grpc::StatusCode>(kv::GrpcCodeOf(no_leader)),
-                          no_leader.message()));
+      Finish(NoLeaderStatus());
       return;
     }
     if (deps_->auth != nullptr) {
@@ -73,7 +81,17 @@ class WatchService::Reactor final
     stream_ = deps_->hub->OpenStream([weak] {
       if (auto w = weak.lock()) w->Wake();
     });
+    if (require_leader) service->RequireLeader(waker_);
     StartRead(&request_);
+  }
+
+  // Ends the call with etcd's "no leader" once the write in flight is done.
+  void LoseLeader() {
+    {
+      std::lock_guard lock(mu_);
+      lost_leader_ = true;
+    }
+    Pump();
   }
 
   void OnReadDone(bool ok) override {
@@ -108,14 +126,13 @@ class WatchService::Reactor final
   }
 
  private:
-  struct Waker {
-    std::mutex mu;
-    Reactor* target = nullptr;
-    void Wake() {
-      std::lock_guard lock(mu);
-      if (target != nullptr) target->Pump();
-    }
-  };
+  friend struct WatchService::Waker;
+
+  static grpc::Status NoLeaderStatus() {
+    Status no_leader = kv::MakeEtcdError(kv::EtcdError::kNoLeader);
+    return grpc::Status(static_cast<grpc::StatusCode>(kv::GrpcCodeOf(no_leader)),
+                        no_leader.message());
+  }
 
   void Handle(const etcdserverpb::WatchRequest& request) {
     switch (request.request_union_case()) {
@@ -198,10 +215,14 @@ class WatchService::Reactor final
   // Starts the next write, or finishes the call once the client is gone.
   void Pump() {
     bool finish = false;
+    grpc::Status status = grpc::Status::OK;
     {
       std::lock_guard lock(mu_);
       if (writing_ || finished_) return;
-      if (reads_done_ && (broken_ || outbox_.empty())) {
+      if (lost_leader_) {
+        finished_ = finish = true;
+        status = NoLeaderStatus();
+      } else if (reads_done_ && (broken_ || outbox_.empty())) {
         finished_ = finish = true;
       } else {
         if (outbox_.empty() && stream_) Convert(stream_->Take(deps_->max_response_bytes));
@@ -212,7 +233,7 @@ class WatchService::Reactor final
       }
     }
     if (finish) {
-      Finish(grpc::Status::OK);
+      Finish(status);
     } else {
       StartWrite(&current_);
     }
@@ -231,11 +252,60 @@ class WatchService::Reactor final
   bool reads_done_ = false;                         // Guarded by mu_.
   bool broken_ = false;                             // Guarded by mu_.
   bool finished_ = false;                           // Guarded by mu_.
+  bool lost_leader_ = false;                        // Guarded by mu_.
 };
+
+void WatchService::Waker::Wake() {
+  std::lock_guard lock(mu);
+  if (target != nullptr) target->Pump();
+}
+
+void WatchService::Waker::NoLeader() {
+  std::lock_guard lock(mu);
+  if (target != nullptr) target->LoseLeader();
+}
+
+WatchService::WatchService(WatchServiceDeps deps) : deps_(std::move(deps)) {
+  if (deps_.has_leader && deps_.leader_check_interval.count() > 0) {
+    monitor_ = std::thread([this] {
+      SetThreadName("watch-leader");
+      MonitorLeader();
+    });
+  }
+}
+
+WatchService::~WatchService() {
+  {
+    std::lock_guard lock(monitor_mu_);
+    stopping_ = true;
+  }
+  monitor_wake_.notify_all();
+  if (monitor_.joinable()) monitor_.join();
+}
+
+void WatchService::RequireLeader(std::weak_ptr<Waker> waker) {
+  std::lock_guard lock(monitor_mu_);
+  leader_bound_.push_back(std::move(waker));
+}
+
+void WatchService::MonitorLeader() {
+  std::unique_lock lock(monitor_mu_);
+  while (!monitor_wake_.wait_for(lock, deps_.leader_check_interval, [this] { return stopping_; })) {
+    std::erase_if(leader_bound_, [](const std::weak_ptr<Waker>& w) { return w.expired(); });
+    if (leader_bound_.empty() || deps_.has_leader()) continue;
+    std::vector<std::weak_ptr<Waker>> ending = std::move(leader_bound_);
+    leader_bound_.clear();
+    lock.unlock();
+    for (const std::weak_ptr<Waker>& weak : ending) {
+      if (auto waker = weak.lock()) waker->NoLeader();
+    }
+    lock.lock();
+  }
+}
 
 grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>*
 WatchService::Watch(grpc::CallbackServerContext* context) {
-  return new Reactor(&deps_, context);
+  return new Reactor(this, context);
 }
 
 }  // namespace strata::api

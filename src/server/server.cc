@@ -624,6 +624,7 @@ Status StrataServer::Impl::Start() {
     auto st = node_->status(kRange);
     return st.ok() && !st->soft_state.leader.none();
   };
+  watch.leader_check_interval = std::chrono::milliseconds(cfg_.election_timeout_ms);
   watch.max_response_bytes = cfg_.max_request_bytes;
   watch.metrics = metrics_.get();
   watch.auth = authenticator_.get();

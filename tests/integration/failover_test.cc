@@ -62,6 +62,52 @@ bool HashesConverge(const Cluster& c) {
       60s);
 }
 
+// As etcd's monitorLeader: a watch stream opened with "hasleader" ends with
+// "etcdserver: no leader" once its member has lost the leader, so that the
+// client can move to a member that has one; a stream without it stays.
+TEST(FailoverTest, WatchThatRequiresALeaderEndsWhenItsMemberLosesIt) {
+  Cluster c(3);
+  ASSERT_TRUE(c.StartAll());
+  int leader = c.WaitLeader();
+  ASSERT_GE(leader, 0);
+  const int follower = (leader + 1) % 3;
+  auto channel =
+      grpc::CreateChannel(c.member(follower).client_endpoint(), grpc::InsecureChannelCredentials());
+  auto stub = etcdserverpb::Watch::NewStub(channel);
+  etcdserverpb::WatchRequest create;
+  create.mutable_create_request()->set_key("w");
+  etcdserverpb::WatchResponse response;
+
+  grpc::ClientContext bound_ctx;
+  bound_ctx.AddMetadata("hasleader", "true");
+  bound_ctx.set_deadline(std::chrono::system_clock::now() + 120s);
+  auto bound = stub->Watch(&bound_ctx);
+  ASSERT_TRUE(bound->Write(create));
+  ASSERT_TRUE(bound->Read(&response));
+  EXPECT_TRUE(response.created());
+
+  grpc::ClientContext free_ctx;
+  auto unbound = stub->Watch(&free_ctx);
+  ASSERT_TRUE(unbound->Write(create));
+  ASSERT_TRUE(unbound->Read(&response));
+
+  for (int i = 0; i < 3; ++i) {
+    if (i != follower) c.Stop(i, /*hard=*/true);
+  }
+  while (bound->Read(&response)) {
+  }
+  grpc::Status ended = bound->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_EQ(ended.error_message(), "etcdserver: no leader");
+
+  // The other stream still works: a progress request gets its answer.
+  etcdserverpb::WatchRequest progress;
+  progress.mutable_progress_request();
+  ASSERT_TRUE(unbound->Write(progress));
+  EXPECT_TRUE(unbound->Read(&response));
+  free_ctx.TryCancel();
+}
+
 TEST(FailoverTest, LeaderKilledUnderLoadLosesNoAcknowledgedWrite) {
   Cluster c(3);
   ASSERT_TRUE(c.StartAll()) << c.LogTail(0);
