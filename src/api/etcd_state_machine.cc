@@ -79,22 +79,23 @@ void EtcdStateMachine::flush_batch(bool reopen) {
 }
 
 void EtcdStateMachine::publish_kv_effects(kv::ApplyResponse& applied) {
+  // The lessor hears at once, as the lease table does: a follower may apply
+  // a grant, answer its client and pass the client's first keep-alive here
+  // before this leader's batch is written.
+  if (lessor_ != nullptr) {
+    for (const auto& [id, ttl] : applied.leases_granted) lessor_->on_granted(id, ttl);
+    for (int64_t id : applied.leases_revoked) lessor_->on_revoked(id);
+  }
   if (!batching_) return run_kv_effects(applied);
   // The response goes to the proposer; the effects keep the rest.
   kv::ApplyResponse effects;
   effects.events = std::move(applied.events);
   effects.compaction_pending = applied.compaction_pending;
-  effects.leases_granted = applied.leases_granted;
-  effects.leases_revoked = applied.leases_revoked;
   unpublished_.push_back(std::move(effects));
 }
 
 void EtcdStateMachine::run_kv_effects(const kv::ApplyResponse& applied) {
   if (applied.compaction_pending && on_compaction_pending_) on_compaction_pending_();
-  if (lessor_ != nullptr) {
-    for (const auto& [id, ttl] : applied.leases_granted) lessor_->on_granted(id, ttl);
-    for (int64_t id : applied.leases_revoked) lessor_->on_revoked(id);
-  }
   if (watch_hub_ != nullptr && !applied.events.empty()) {
     watch_hub_->Publish(applied.events.front().kv.mod_revision, applied.events);
   }

@@ -74,7 +74,7 @@ class EtcdStateMachine final : public node::StateMachine {
                                       const Result<raft::ConfState>& membership,
                                       const storage::WriteBatch& node_writes) override;
   // Kv requests in between are written together (kv::Applier::BeginBatch);
-  // watchers, the lessor and the compactor hear of them once written.
+  // watchers and the compactor hear of them once written.
   void begin_batch() override;
   void end_batch() override;
   // The whole image in memory (tests; raft snapshots use capture_snapshot).
@@ -108,8 +108,8 @@ class EtcdStateMachine final : public node::StateMachine {
   // Writes batch (after the open kv batch, if any); an engine failure here
   // is fatal for the replica.
   void write_or_die(const storage::WriteBatch& batch);
-  // Tells watchers, the lessor and the compactor what a kv request did, now
-  // or, in a batch, once it is written.
+  // Tells the lessor what a kv request did, and watchers and the compactor
+  // too, now or, in a batch, once it is written.
   void publish_kv_effects(kv::ApplyResponse& applied);
   void run_kv_effects(const kv::ApplyResponse& applied);
   // Writes the open kv batch and publishes its effects; reopens it if asked.
