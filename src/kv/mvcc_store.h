@@ -289,7 +289,8 @@ class WriteTxn {
   WriteTxn(MvccStore* store, int64_t begin_revision, int64_t compacted_revision,
            std::unique_ptr<storage::ReadView> own_view, const storage::ReadView* view,
            StagedHistory* staged);
-  // Stages one history entry of this transaction.
+  // Stages one history entry of this transaction. The caller records its
+  // event right after: the abort path finds the entries from events_.
   void Stage(std::string_view user_key, std::string record);
   // The newest visible version of key including staged changes, if any.
   Result<std::optional<KeyValue>> Latest(std::string_view key) const;
@@ -302,10 +303,9 @@ class WriteTxn {
   int64_t next_sub_ = 0;
   std::optional<int64_t> compact_to_;
   // History key -> record of every staged change; reads merge it in. In a
-  // batch it is shared, and staged_keys_ lets an abort take its own out.
+  // batch it is shared, and an abort takes its own out again.
   StagedHistory own_staged_;
   StagedHistory* const staged_;
-  std::vector<std::string> staged_keys_;
   storage::WriteBatch batch_;
   std::vector<Event> events_;
   bool done_ = false;

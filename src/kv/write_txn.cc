@@ -19,8 +19,14 @@ WriteTxn::WriteTxn(MvccStore* store, int64_t begin_revision, int64_t compacted_r
 
 WriteTxn::~WriteTxn() {
   if (done_) return;
-  // In a batch the staged map is shared: take this transaction's out.
-  for (const std::string& key : staged_keys_) staged_->erase(key);
+  // In a batch the staged map is shared: take this transaction's entries
+  // out. Each one has an event, in sub-revision order (see Stage's callers).
+  if (staged_ != &own_staged_) {
+    STRATA_ASSERT(static_cast<int64_t>(events_.size()) == next_sub_);
+    for (int64_t sub = 0; sub < next_sub_; ++sub) {
+      staged_->erase(HistoryKey(events_[sub].kv.key, Revision{revision(), sub}));
+    }
+  }
   store_->FinishWrite(/*committed=*/false, 0, 0);
 }
 
@@ -57,7 +63,6 @@ Result<std::optional<KeyValue>> WriteTxn::Latest(std::string_view key) const {
 void WriteTxn::Stage(std::string_view user_key, std::string record) {
   std::string key = HistoryKey(user_key, Revision{revision(), next_sub_++});
   batch_.Put(storage::ColumnFamily::kMvcc, key, record);
-  if (staged_ != &own_staged_) staged_keys_.push_back(key);
   bool inserted = staged_->emplace(std::move(key), std::move(record)).second;
   STRATA_ASSERT(inserted);
 }
