@@ -15,18 +15,8 @@ std::string BenchBinary() {
   return (std::filesystem::path(ServerBinary()).parent_path() / "strata-bench").string();
 }
 
-class BenchSmokeTest : public ::testing::Test {
+class BenchSmokeTest : public SharedClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = new Cluster(3);
-    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
-    ASSERT_GE(cluster_->WaitLeader(), 0);
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   CommandResult Bench(std::vector<std::string> args) {
     std::vector<std::string> argv = {
         BenchBinary(), "--endpoints", cluster_->Endpoints(), "--clients", "8", "--connections", "3",
@@ -34,11 +24,7 @@ class BenchSmokeTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     return strata::testing::Run(argv, "", std::chrono::seconds(120));
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* BenchSmokeTest::cluster_ = nullptr;
 
 TEST_F(BenchSmokeTest, EveryWorkloadReportsJsonWithZeroErrors) {
   for (std::vector<std::string> workload : {std::vector<std::string>{"put", "--load", "500"},

@@ -17,26 +17,14 @@ std::string CtlBinary() {
   return (self.parent_path() / "stratactl").string();
 }
 
-class StratactlTest : public ::testing::Test {
+class StratactlTest : public SharedClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = new Cluster(3);
-    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
-    ASSERT_GE(cluster_->WaitLeader(), 0);
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
   static CommandResult Ctl(std::vector<std::string> args) {
     std::vector<std::string> argv = {CtlBinary(), "--endpoints", cluster_->Endpoints()};
     argv.insert(argv.end(), args.begin(), args.end());
     return strata::testing::Run(argv);
   }
-  static Cluster* cluster_;
 };
-
-Cluster* StratactlTest::cluster_ = nullptr;
 
 TEST_F(StratactlTest, MultiLevelKeys) {
   ASSERT_EQ(Ctl({"mlk", "put", "user", "b", "2"}).exit_code, 0);

@@ -20,17 +20,8 @@ using namespace std::chrono_literals;
 using client::Client;
 using client::ErrorCode;
 
-class ClientLeaseLockTest : public ::testing::Test {
+class ClientLeaseLockTest : public SharedClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = new Cluster(3);
-    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
-    ASSERT_GE(cluster_->WaitLeader(), 0);
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
   static std::unique_ptr<Client> NewClient() {
     client::ClientOptions options;
     for (int i = 0; i < 3; ++i) options.endpoints.push_back(cluster_->member(i).client_endpoint());
@@ -39,10 +30,7 @@ class ClientLeaseLockTest : public ::testing::Test {
     EXPECT_TRUE(c.ok()) << c.error().ToString();
     return c.ok() ? std::move(c).value() : nullptr;
   }
-  static Cluster* cluster_;
 };
-
-Cluster* ClientLeaseLockTest::cluster_ = nullptr;
 
 TEST_F(ClientLeaseLockTest, KeepAliveHoldsAKeyPastItsTtlAndRevokeDeletesIt) {
   auto c = NewClient();

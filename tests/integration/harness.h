@@ -6,6 +6,7 @@
 // destroyed, and data lives in a temporary directory that is removed.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -142,5 +143,22 @@ bool MakeTestCertificates(const std::string& dir);
 
 // strata-server's path (build/bin, found next to the test binary).
 std::string ServerBinary();
+
+// A test suite whose tests share one 3-member cluster, started (and with a
+// leader) before the first test and stopped after the last.
+class SharedClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cluster_ = new Cluster(3);
+    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
+    ASSERT_GE(cluster_->WaitLeader(), 0);
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+
+  static inline Cluster* cluster_ = nullptr;
+};
 
 }  // namespace strata::testing
