@@ -99,12 +99,29 @@ Result<int64_t> Lessor::remaining_local(int64_t id) {
   return std::chrono::duration_cast<std::chrono::seconds>(it->second - now).count();
 }
 
+void Lessor::on_leader(std::function<Result<int64_t>(int64_t)> local, int64_t id,
+                       std::function<void(Result<int64_t>)> done) {
+  Result<int64_t> answer = local(id);
+  if (answer.ok() || !kv::IsEtcdError(answer.status(), kv::EtcdError::kLeaseNotFound)) {
+    return done(std::move(answer));
+  }
+  // A follower may have applied the grant, answered its client and passed
+  // the client's first keep-alive here before this leader applied it (a new
+  // leader, say). A ReadIndex round ends once this member applied all that
+  // was committed, that grant included: then the lease is known, or gone.
+  deps_.node->read_index(deps_.range, [local = std::move(local), id,
+                                       done = std::move(done)](node::ReadResult caught_up) {
+    if (!caught_up.ok()) return done(caught_up.status());
+    done(local(id));
+  });
+}
+
 void Lessor::ask_leader(std::string_view method, int64_t id,
                         std::function<Result<int64_t>(int64_t)> local,
                         std::function<void(Result<int64_t>)> done) {
   auto st = deps_.node->status(deps_.range);
   raft::NodeId leader = st.ok() ? st->soft_state.leader : raft::NodeId();
-  if (leader == deps_.self) return done(local(id));
+  if (leader == deps_.self) return on_leader(std::move(local), id, std::move(done));
   if (leader.none() || !deps_.call_peer) {
     return done(kv::MakeEtcdError(kv::EtcdError::kNoLeader));
   }
@@ -126,17 +143,22 @@ void Lessor::remaining(int64_t id, std::function<void(Result<int64_t>)> done) {
       std::move(done));
 }
 
-Result<std::string> Lessor::serve_peer_call(const std::string& method, const std::string& payload) {
+void Lessor::serve_peer_call(const std::string& method, const std::string& payload,
+                             std::function<void(Result<std::string>)> reply) {
   Result<int64_t> id = DecodeId(payload);
-  if (!id.ok()) return id.status();
-  Result<int64_t> answer = Status::InvalidArgument("lease peer call: unknown method " + method);
+  if (!id.ok()) return reply(id.status());
+  std::function<Result<int64_t>(int64_t)> local;
   if (method == kRenewMethod) {
-    answer = renew_local(*id);
+    local = [this](int64_t lease) { return renew_local(lease); };
   } else if (method == kRemainingMethod) {
-    answer = remaining_local(*id);
+    local = [this](int64_t lease) { return remaining_local(lease); };
+  } else {
+    return reply(Status::InvalidArgument("lease peer call: unknown method " + method));
   }
-  if (!answer.ok()) return answer.status();
-  return EncodeId(*answer);
+  on_leader(std::move(local), *id, [reply = std::move(reply)](Result<int64_t> answer) {
+    if (!answer.ok()) return reply(answer.status());
+    reply(EncodeId(*answer));
+  });
 }
 
 void Lessor::run() {

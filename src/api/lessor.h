@@ -78,18 +78,22 @@ class Lessor {
   void on_revoked(int64_t id);
 
   // Renews lease id on the leader (forwarding when this member is not) and
-  // answers its TTL in seconds. Errors: kLeaseNotFound (etcd error) for an
-  // unknown or expired lease; kNotLeader / kUnavailable when no leader
-  // answers.
+  // answers its TTL in seconds. A leader that does not know the lease first
+  // applies everything committed (a ReadIndex round), so a lease granted
+  // through another member a moment ago is found. Errors: kLeaseNotFound
+  // (etcd error) for an unknown or expired lease; kNotLeader / kUnavailable
+  // when no leader answers.
   void keep_alive(int64_t id, std::function<void(Result<int64_t>)> done);
   // The lease's remaining TTL in seconds, from the leader. Errors: as
   // keep_alive.
   void remaining(int64_t id, std::function<void(Result<int64_t>)> done);
 
-  // Serves a peer's forwarded request (kRenewMethod / kRemainingMethod).
-  // Errors: kNotLeader if this member does not lead; kInvalidArgument for
-  // an unknown method or payload.
-  Result<std::string> serve_peer_call(const std::string& method, const std::string& payload);
+  // Serves a peer's forwarded request (kRenewMethod / kRemainingMethod) and
+  // replies, maybe later (see keep_alive). Errors: kNotLeader if this member
+  // does not lead; the catch-up's (kUnavailable, kDeadlineExceeded);
+  // kInvalidArgument for an unknown method or payload.
+  void serve_peer_call(const std::string& method, const std::string& payload,
+                       std::function<void(Result<std::string>)> reply);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -98,6 +102,10 @@ class Lessor {
   // it. Returns whether this member leads. REQUIRES mu_.
   bool sync_role_locked(Clock::time_point now);
   Result<int64_t> renew_local(int64_t id);
+  // Answers `local` (this member leads); when it finds no such lease, first
+  // catches up with the committed log and asks again.
+  void on_leader(std::function<Result<int64_t>(int64_t)> local, int64_t id,
+                 std::function<void(Result<int64_t>)> done);
   Result<int64_t> remaining_local(int64_t id);
   // Forwards to the leader, or runs local when this member leads.
   void ask_leader(std::string_view method, int64_t id,

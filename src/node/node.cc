@@ -240,6 +240,7 @@ std::future<ApplyResult> Node::propose(raft::RangeId range, std::string command)
 
 void Node::read_index(raft::RangeId range, ReadCallback done) {
   Status refused;
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
@@ -248,13 +249,14 @@ void Node::read_index(raft::RangeId range, ReadCallback done) {
       refused = Status::NotFound("no replica of range " + std::to_string(range.value()));
     } else {
       inbox_.reads[range].push_back(std::move(done));
+      wake = !read_rounds_in_flight_.contains(range);
     }
   }
   if (!refused.ok()) {
     done(refused);
     return;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 std::future<ReadResult> Node::read_index(raft::RangeId range) {
@@ -342,7 +344,14 @@ void Node::run() {
     while (handle_readies()) {
     }
     std::lock_guard lock(mu_);
-    for (auto& [range, r] : replicas_) status_cache_[range] = r->raft->status();
+    for (auto& [range, r] : replicas_) {
+      status_cache_[range] = r->raft->status();
+      if (r->reads_by_ctx.empty()) {
+        read_rounds_in_flight_.erase(range);
+      } else {
+        read_rounds_in_flight_.insert(range);
+      }
+    }
   }
 }
 
@@ -375,7 +384,14 @@ void Node::step_inbox(Inbox inbox) {
   for (auto& [range, reads] : inbox.reads) start_read_round(find(range), std::move(reads));
 }
 
+// How long a ReadIndex round waits for its answer before asking again.
+constexpr std::chrono::milliseconds kReadIndexResend{500};
+
 void Node::start_read_round(Replica* r, std::vector<ReadCallback> reads) {
+  if (!r->reads_by_ctx.empty()) {
+    for (auto& done : reads) r->reads_for_next_round.push_back(std::move(done));
+    return;
+  }
   if (r->raft->leader().none()) {
     Clock::time_point deadline = Clock::now() + leader_wait_;
     for (auto& done : reads) r->reads_awaiting_leader.push_back({std::move(done), deadline});
@@ -391,9 +407,17 @@ void Node::start_read_round(Replica* r, std::vector<ReadCallback> reads) {
   }
   auto& round = r->reads_by_ctx[ctx];
   round.deadline = Clock::now() + options_.proposal_timeout;
+  round.resend_at = Clock::now() + kReadIndexResend;
   round.leader = r->raft->leader();
   round.term = r->raft->term();
   for (auto& done : reads) round.waiting.push_back(std::move(done));
+}
+
+void Node::start_queued_read_round(Replica* r) {
+  if (!r->reads_by_ctx.empty() || r->reads_for_next_round.empty()) return;
+  std::vector<ReadCallback> reads = std::move(r->reads_for_next_round);
+  r->reads_for_next_round.clear();
+  start_read_round(r, std::move(reads));
 }
 
 void Node::dispatch_awaiting_leader() {
@@ -572,6 +596,7 @@ bool Node::handle_readies() {
       r->reads_by_index.erase(it);
     }
     r->raft->advance();
+    start_queued_read_round(r);
     maybe_compact_log(r);
   }
   return true;
@@ -778,12 +803,20 @@ void Node::expire_proposals(Clock::time_point now) {
     }
     for (auto it = r->reads_by_ctx.begin(); it != r->reads_by_ctx.end();) {
       if (it->second.deadline > now) {
+        // The request or its answer may have been lost; the leader answers
+        // a repeated ctx once (etcd's readIndexRetryTime does the same).
+        if (it->second.resend_at <= now && it->second.leader == r->raft->leader() &&
+            it->second.term == r->raft->term()) {
+          it->second.resend_at = now + kReadIndexResend;
+          (void)r->raft->read_index(it->first);
+        }
         ++it;
         continue;
       }
       for (auto& done : it->second.waiting) done(Status::DeadlineExceeded("read index timed out"));
       it = r->reads_by_ctx.erase(it);
     }
+    start_queued_read_round(r.get());
   }
 }
 
@@ -809,6 +842,8 @@ void Node::fail_all(Status status) {
       for (auto& done : round.waiting) done(status);
     }
     r->reads_by_ctx.clear();
+    for (auto& done : r->reads_for_next_round) done(status);
+    r->reads_for_next_round.clear();
     for (auto& [index, done] : r->reads_by_index) done(status);
     r->reads_by_index.clear();
     for (Proposal& p : r->proposals_awaiting_leader) p.done(ApplyResult{status, {}});

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -137,7 +138,9 @@ class Node {
   void transfer_leader(raft::RangeId range, raft::NodeId to, std::function<void(Status)> done);
   // `done` runs (on the raft loop thread) once a linearizable read may be
   // served from the local state machine: its applied index reached the
-  // range's ReadIndex. Reads queued together share one ReadIndex round.
+  // range's ReadIndex. One round per range is in flight at a time; reads
+  // arriving meanwhile share the next one; an unanswered round is asked
+  // again every 500 ms (a message may have been lost).
   // Errors: kUnavailable (no leader within leader_wait, or leadership
   // changed mid-round).
   void read_index(raft::RangeId range, ReadCallback done);
@@ -203,10 +206,15 @@ class Node {
     struct ReadRound {
       std::vector<ReadCallback> waiting;
       Clock::time_point deadline;
-      raft::NodeId leader;  // The leadership (leader, term) that serves it.
+      Clock::time_point resend_at;  // When to ask again (a message may be lost).
+      raft::NodeId leader;          // The leadership (leader, term) that serves it.
       raft::Term term;
     };
     std::map<std::string, ReadRound> reads_by_ctx;
+    // Reads that arrived while a round was in flight: they share the next
+    // round, so a busy replica runs one round per round trip, not one per
+    // loop iteration.
+    std::vector<ReadCallback> reads_for_next_round;
     std::multimap<raft::Index, ReadCallback> reads_by_index;
     // Requests that arrived while no leader was known (see leader_wait).
     std::vector<Proposal> proposals_awaiting_leader;
@@ -240,7 +248,11 @@ class Node {
   void enqueue_proposal(raft::RangeId range, Proposal p);
   void run_on_loop(LoopTask task);
   void propose_or_forward(Replica* r, Proposal p);
+  // Queues `reads` for the range's next ReadIndex round, starting it now
+  // unless one is in flight.
   void start_read_round(Replica* r, std::vector<ReadCallback> reads);
+  // Starts the round of the reads queued behind one that just ended.
+  void start_queued_read_round(Replica* r);
   // Hands parked requests to ranges that have a leader again.
   void dispatch_awaiting_leader();
   void propose_forwarded(Replica* r, std::string_view payload);
@@ -265,6 +277,10 @@ class Node {
   Inbox inbox_;
   bool stopping_ = false;
   std::map<raft::RangeId, raft::RaftStatus> status_cache_;
+  // Ranges with a ReadIndex round in flight, as of the loop's last
+  // iteration: a read for one of them joins the next round, which the
+  // loop starts when the answer wakes it, so read_index need not wake it.
+  std::set<raft::RangeId> read_rounds_in_flight_;
 
   std::atomic<uint64_t> next_proposal_id_{1};
   uint64_t next_read_ctx_ = 1;

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
+#include <mutex>
+#include <set>
 
 #include "storage/memory_engine.h"
 
@@ -69,9 +72,16 @@ class LoopbackCluster {
     node->stop();
   }
 
+  // Messages for which `drop` returns true are lost (it sees every message).
+  void set_drop(std::function<bool(const raft::Message&)> drop) {
+    std::lock_guard lock(mu_);
+    drop_ = std::move(drop);
+  }
+
   void route(std::vector<raft::Message> messages) {
     std::lock_guard lock(mu_);
     for (auto& m : messages) {
+      if (drop_ && drop_(m)) continue;
       auto it = nodes_.find(static_cast<int>(m.to.value()));
       if (it != nodes_.end()) it->second->deliver({std::move(m)});
     }
@@ -124,6 +134,7 @@ class LoopbackCluster {
   std::map<int, std::unique_ptr<storage::MemoryEngine>> engines_;
   std::map<int, std::unique_ptr<RecordingStateMachine>> machines_;
   std::map<int, std::unique_ptr<Node>> nodes_;
+  std::function<bool(const raft::Message&)> drop_;
 };
 
 void LoopbackTransport::send(std::vector<raft::Message> messages) {
@@ -165,6 +176,50 @@ TEST(NodeTest, FollowerForwardsProposalAndServesReadIndex) {
   // The read point covers the acknowledged write, and the follower applied it.
   EXPECT_GE(read->value(), 3u);
   EXPECT_EQ(c.machine(follower).commands().back(), "w");
+}
+
+// One ReadIndex round in flight per replica: reads that arrive meanwhile
+// wait for the next round instead of starting their own, and a round whose
+// request was lost is asked again rather than stalling them all.
+TEST(NodeTest, ReadsQueueBehindTheRoundInFlightWhichIsResentWhenLost) {
+  LoopbackCluster c;
+  int leader = c.await_leader();
+  ASSERT_NE(leader, 0);
+  int follower = leader % 3 + 1;
+  ASSERT_TRUE(c.node(leader).propose(raft::RangeId(1), "w").get().status.ok());
+
+  std::mutex mu;
+  std::vector<std::string> sent;  // Contexts of the follower's ReadIndex requests.
+  bool blocked = true;
+  c.set_drop([&](const raft::Message& m) {
+    if (m.type != raft::MessageType::kReadIndex || m.from != raft::NodeId(follower)) return false;
+    std::lock_guard lock(mu);
+    sent.push_back(m.context);
+    return blocked;
+  });
+  auto sent_count = [&] {
+    std::lock_guard lock(mu);
+    return sent.size();
+  };
+  std::vector<std::future<ReadResult>> reads;
+  reads.push_back(c.node(follower).read_index(raft::RangeId(1)));
+  ASSERT_TRUE(c.await([&] { return sent_count() >= 1; }));
+  for (int i = 0; i < 20; ++i) reads.push_back(c.node(follower).read_index(raft::RangeId(1)));
+  // The lost request is sent again, with the same context.
+  ASSERT_TRUE(c.await([&] { return sent_count() >= 2; }));
+  {
+    std::lock_guard lock(mu);
+    for (const std::string& ctx : sent) EXPECT_EQ(ctx, sent.front());
+    blocked = false;
+  }
+  for (auto& read : reads) {
+    ReadResult r = read.get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_GE(r->value(), 2u);
+  }
+  std::lock_guard lock(mu);
+  std::set<std::string> rounds(sent.begin(), sent.end());
+  EXPECT_EQ(rounds.size(), 2u) << "the 20 queued reads share one round";
 }
 
 TEST(NodeTest, RestartedNodeRecoversFromItsEngine) {

@@ -577,7 +577,7 @@ Status StrataServer::Impl::Start() {
   raft_service_->set_call_handler([this](uint64_t, const std::string& method,
                                          const std::string& payload,
                                          std::function<void(Result<std::string>)> reply) {
-    if (method.starts_with("lease/")) return reply(lessor_->serve_peer_call(method, payload));
+    if (method.starts_with("lease/")) return lessor_->serve_peer_call(method, payload, reply);
     reply(Status::InvalidArgument("unknown peer call " + method));
   });
   STRATA_RETURN_IF_ERROR(StartPeerServer());
