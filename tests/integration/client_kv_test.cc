@@ -29,25 +29,23 @@ std::unique_ptr<Client> ConnectTo(std::vector<std::string> endpoints, bool disco
   return c.ok() ? std::move(c).value() : nullptr;
 }
 
-class ClientKvTest : public ::testing::Test {
+class ClientKvTest : public SharedClusterTest {
  protected:
   static void SetUpTestSuite() {
-    cluster_ = new Cluster(3);
-    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
-    ASSERT_GE(cluster_->WaitLeader(), 0);
+    SharedClusterTest::SetUpTestSuite();
+    if (HasFatalFailure()) return;
     std::vector<std::string> endpoints;
     for (int i = 0; i < 3; ++i) endpoints.push_back(cluster_->member(i).client_endpoint());
     client_ = ConnectTo(endpoints).release();
   }
   static void TearDownTestSuite() {
     delete client_;
-    delete cluster_;
+    client_ = nullptr;
+    SharedClusterTest::TearDownTestSuite();
   }
-  static Cluster* cluster_;
   static Client* client_;
 };
 
-Cluster* ClientKvTest::cluster_ = nullptr;
 Client* ClientKvTest::client_ = nullptr;
 
 TEST_F(ClientKvTest, GetPutRemove) {

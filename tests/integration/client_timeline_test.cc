@@ -21,12 +21,11 @@ using client::kEndOfTime;
 using client::Message;
 using client::Order;
 
-class ClientTimelineTest : public ::testing::Test {
+class ClientTimelineTest : public SharedClusterTest {
  protected:
   static void SetUpTestSuite() {
-    cluster_ = new Cluster(3);
-    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
-    ASSERT_GE(cluster_->WaitLeader(), 0);
+    SharedClusterTest::SetUpTestSuite();
+    if (HasFatalFailure()) return;
     client::ClientOptions options;
     for (int i = 0; i < 3; ++i) options.endpoints.push_back(cluster_->member(i).client_endpoint());
     options.default_timeout = std::chrono::seconds(20);  // Contended appends retry for a while.
@@ -36,18 +35,17 @@ class ClientTimelineTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete client_;
-    delete cluster_;
+    client_ = nullptr;
+    SharedClusterTest::TearDownTestSuite();
   }
   static std::vector<int64_t> Times(const std::vector<Message>& ms) {
     std::vector<int64_t> out;
     for (const auto& m : ms) out.push_back(m.timestamp);
     return out;
   }
-  static Cluster* cluster_;
   static Client* client_;
 };
 
-Cluster* ClientTimelineTest::cluster_ = nullptr;
 Client* ClientTimelineTest::client_ = nullptr;
 
 TEST_F(ClientTimelineTest, OutOfOrderAppendsComeBackInTimeOrder) {

@@ -17,12 +17,11 @@ using client::ErrorCode;
 using client::Result;
 using client::Transaction;
 
-class ClientTxnTest : public ::testing::Test {
+class ClientTxnTest : public SharedClusterTest {
  protected:
   static void SetUpTestSuite() {
-    cluster_ = new Cluster(3);
-    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
-    ASSERT_GE(cluster_->WaitLeader(), 0);
+    SharedClusterTest::SetUpTestSuite();
+    if (HasFatalFailure()) return;
     client::ClientOptions options;
     for (int i = 0; i < 3; ++i) options.endpoints.push_back(cluster_->member(i).client_endpoint());
     auto c = Client::Connect(options);
@@ -31,13 +30,12 @@ class ClientTxnTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete client_;
-    delete cluster_;
+    client_ = nullptr;
+    SharedClusterTest::TearDownTestSuite();
   }
-  static Cluster* cluster_;
   static Client* client_;
 };
 
-Cluster* ClientTxnTest::cluster_ = nullptr;
 Client* ClientTxnTest::client_ = nullptr;
 
 TEST_F(ClientTxnTest, ReadsSeeOwnWritesAndCommitAppliesAllAtOnce) {

@@ -60,23 +60,21 @@ struct Seen {
   }
 };
 
-class ClientWatchTest : public ::testing::Test {
+class ClientWatchTest : public SharedClusterTest {
  protected:
   static void SetUpTestSuite() {
-    cluster_ = new Cluster(3);
-    ASSERT_TRUE(cluster_->StartAll()) << cluster_->LogTail(0);
-    ASSERT_GE(cluster_->WaitLeader(), 0);
+    SharedClusterTest::SetUpTestSuite();
+    if (HasFatalFailure()) return;
     client_ = ConnectTo(*cluster_).release();
   }
   static void TearDownTestSuite() {
     delete client_;
-    delete cluster_;
+    client_ = nullptr;
+    SharedClusterTest::TearDownTestSuite();
   }
-  static Cluster* cluster_;
   static Client* client_;
 };
 
-Cluster* ClientWatchTest::cluster_ = nullptr;
 Client* ClientWatchTest::client_ = nullptr;
 
 TEST_F(ClientWatchTest, PrefixEventsInOrderIncludingDeletes) {
