@@ -6,18 +6,19 @@
 
 namespace strata::kv {
 
-Result<std::unique_ptr<MvccStore>> MvccStore::Open(storage::Engine* engine) {
+Result<std::unique_ptr<MvccStore>> MvccStore::Open(storage::Engine* engine, MvccOptions options) {
   STRATA_ASSERT(engine != nullptr);
   Result<StoredRevisions> stored = LoadRevisions(*engine);
   STRATA_RETURN_IF_ERROR(stored.status());
-  std::unique_ptr<MvccStore> store(new MvccStore(engine));
+  std::unique_ptr<MvccStore> store(new MvccStore(engine, options));
   store->current_revision_ = stored->current;
   store->compacted_revision_ = stored->compacted;
   store->compact_finished_revision_ = stored->compact_finished;
   return store;
 }
 
-MvccStore::MvccStore(storage::Engine* engine) : engine_(engine) {}
+MvccStore::MvccStore(storage::Engine* engine, const MvccOptions& options)
+    : engine_(engine), latest_(options.latest_cache_bytes) {}
 
 MvccStore::~MvccStore() {
   std::lock_guard lock(mu_);
@@ -111,7 +112,10 @@ Status MvccStore::CommitBatch(bool sync) {
   // Release the view first, as WriteTxn::Commit does.
   batch->view.reset();
   Status written = batch->writes.empty() ? Status::Ok() : engine_->Write(batch->writes, sync);
-  if (!written.ok()) return written;
+  if (!written.ok()) {
+    latest_.Clear();  // It holds the batch's changes.
+    return written;
+  }
   std::lock_guard lock(mu_);
   current_revision_ = batch->revision;
   compacted_revision_ = batch->compacted;

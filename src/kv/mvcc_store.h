@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "kv/latest_cache.h"
 #include "kv/types.h"
 #include "storage/engine.h"
 #include "storage/write_batch.h"
@@ -42,12 +43,18 @@ class ReadTxn;
 class WriteTxn;
 struct StagedState;
 
+struct MvccOptions {
+  // Memory for the newest versions of recently written keys, which spares
+  // a put the seek for the version it replaces (kv/latest_cache.h); 0: none.
+  size_t latest_cache_bytes = size_t{64} << 20;
+};
+
 class MvccStore {
  public:
   // Opens the store kept in engine, restoring its revisions. engine is not
   // owned and must outlive the store. Errors: engine errors; kCorruption if
   // the stored revisions are malformed or inconsistent.
-  static Result<std::unique_ptr<MvccStore>> Open(storage::Engine* engine);
+  static Result<std::unique_ptr<MvccStore>> Open(storage::Engine* engine, MvccOptions options = {});
   ~MvccStore();
   MvccStore(const MvccStore&) = delete;
   MvccStore& operator=(const MvccStore&) = delete;
@@ -171,7 +178,7 @@ class MvccStore {
     bool kept_decided = false;  // That key's kept version is behind us.
   };
 
-  explicit MvccStore(storage::Engine* engine);
+  MvccStore(storage::Engine* engine, const MvccOptions& options);
   // Called by a WriteTxn when it ends; applies its effects on success.
   void FinishWrite(bool committed, int64_t new_revision, int64_t new_compacted);
   // The state a read needs, captured atomically.
@@ -189,6 +196,9 @@ class MvccStore {
   std::unique_ptr<Batch> batch_;
   // A committed WriteTxn's writes, for CommitBatch. REQUIRES: batch_open().
   void AddToBatch(const storage::WriteBatch& writes);
+  // Kept by the writing thread: WriteTxn records each commit (in a batch,
+  // before CommitBatch writes it), and every other change clears it.
+  LatestCache latest_;
 
   // Guards the members below it.
   mutable std::mutex mu_;

@@ -238,6 +238,7 @@ Status MvccStore::InstallState(const StagedState& staged, const storage::WriteBa
   // the steps, or new data with old revisions.
   std::lock_guard lock(mu_);
   STRATA_ASSERT_MSG(!write_open_, "InstallState with a WriteTxn open");
+  latest_.Clear();
   // On failure the staged files stay: if the clear was written, reopening
   // the engine completes the install from them.
   STRATA_RETURN_IF_ERROR(engine_->IngestTables(clear, staged.tables, extra_writes));

@@ -40,6 +40,12 @@ Result<RangeResult> WriteTxn::Range(std::string_view key, std::string_view range
 }
 
 Result<std::optional<KeyValue>> WriteTxn::Latest(std::string_view key) const {
+  // A key this transaction changed is only in the staged history.
+  bool changed_here = false;
+  for (const Event& e : events_) changed_here |= e.kv.key == key;
+  if (!changed_here) {
+    if (auto cached = store_->latest_.Lookup(key)) return std::move(*cached);
+  }
   std::string lower = VersionsStart(key);
   std::string upper = VersionsEnd(lower);
   Result<HistoryCursor> cursor = HistoryCursor::Open(*view_, staged_, lower, upper);
@@ -126,6 +132,15 @@ Status WriteTxn::Commit(bool sync) {
     store_->AddToBatch(batch_);  // CommitBatch writes it.
   } else if (!batch_.empty()) {
     written = store_->engine_->Write(batch_, sync);
+  }
+  if (written.ok()) {
+    for (const Event& e : events_) {
+      if (e.type == Event::Type::kPut) {
+        store_->latest_.RecordPut(e.kv);
+      } else {
+        store_->latest_.RecordDelete(e.kv.key);
+      }
+    }
   }
   store_->FinishWrite(written.ok(), current_revision(), compact_to_.value_or(compacted_revision_));
   return written;

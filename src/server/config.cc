@@ -40,6 +40,8 @@ constexpr std::array kFlags = {
                "Backend size that raises the NOSPACE alarm, in bytes."},
     ServerFlag{"disk-reserve-bytes", "134217728",
                "Free disk under --data-dir below which writes stop with NOSPACE (0: off)."},
+    ServerFlag{"latest-cache-bytes", "67108864",
+               "Memory for the newest versions of recently written keys (0: off)."},
     ServerFlag{"max-request-bytes", "1572864", "Largest client request accepted, in bytes."},
     ServerFlag{"heartbeat-interval", "100", "Raft heartbeat interval, in milliseconds."},
     ServerFlag{"election-timeout", "1000",
@@ -333,6 +335,7 @@ Result<ServerConfig> BuildServerConfig(const ConfigValues& values) {
   // etcd keeps the quota in an int64; 0 there means "default", here we want it explicit.
   STRATA_RETURN_IF_ERROR(assign_uint("quota-backend-bytes", 1, kMaxI64, &c.quota_backend_bytes));
   STRATA_RETURN_IF_ERROR(assign_uint("disk-reserve-bytes", 0, kMaxI64, &c.disk_reserve_bytes));
+  STRATA_RETURN_IF_ERROR(assign_uint("latest-cache-bytes", 0, kMaxI64, &c.latest_cache_bytes));
   STRATA_RETURN_IF_ERROR(assign_uint("max-request-bytes", 1, kMaxU32, &c.max_request_bytes));
   STRATA_RETURN_IF_ERROR(assign_uint("heartbeat-interval", 1, kMaxU32, &c.heartbeat_interval_ms));
   // etcd's maxElectionMs.

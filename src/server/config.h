@@ -86,6 +86,9 @@ struct ServerConfig {
   // Free space under the data directory below which writes stop with the
   // NOSPACE alarm, before the disk fills (0: no check). Default: 128 MiB.
   uint64_t disk_reserve_bytes = 0;
+  // Memory for the newest versions of recently written keys, which spares a
+  // put the read of the version it replaces (kv::MvccOptions). Default: 64 MiB.
+  uint64_t latest_cache_bytes = 0;
   // Largest client request accepted. Default: 1.5 MiB (1572864).
   uint64_t max_request_bytes = 0;
   // Raft heartbeat period. Default: 100.

@@ -62,6 +62,7 @@ TEST(ServerConfig, Defaults) {
   EXPECT_EQ(c->initial_cluster_token, "strata-cluster");
   EXPECT_EQ(c->snapshot_count, 10000u);
   EXPECT_EQ(c->quota_backend_bytes, 2ull << 30);
+  EXPECT_EQ(c->latest_cache_bytes, 64ull << 20);
   EXPECT_EQ(c->max_request_bytes, 1572864u);
   EXPECT_EQ(c->heartbeat_interval_ms, 100u);
   EXPECT_EQ(c->election_timeout_ms, 1000u);
@@ -102,6 +103,7 @@ TEST(ServerConfig, Flags) {
       "--listen-metrics-urls=http://10.0.0.1:12381",
       "--snapshot-count=5",
       "--quota-backend-bytes=8589934592",
+      "--latest-cache-bytes=0",
       "--max-request-bytes=100",
       "--heartbeat-interval=50",
       "--election-timeout=250",
@@ -119,6 +121,7 @@ TEST(ServerConfig, Flags) {
   EXPECT_EQ(c->listen_metrics_urls, std::vector<Url>{U("http://10.0.0.1:12381")});
   EXPECT_EQ(c->snapshot_count, 5u);
   EXPECT_EQ(c->quota_backend_bytes, 8ull << 30);
+  EXPECT_EQ(c->latest_cache_bytes, 0u);
   EXPECT_EQ(c->max_request_bytes, 100u);
   EXPECT_EQ(c->heartbeat_interval_ms, 50u);
   EXPECT_EQ(c->election_timeout_ms, 250u);

@@ -232,7 +232,9 @@ Status StrataServer::Impl::OpenStorage() {
   auto engine = storage::RocksEngine::Open(cfg_.data_dir + "/db");
   if (!engine.ok()) return engine.status();
   engine_ = std::move(*engine);
-  auto store = kv::MvccStore::Open(engine_.get());
+  kv::MvccOptions mvcc_options;
+  mvcc_options.latest_cache_bytes = cfg_.latest_cache_bytes;
+  auto store = kv::MvccStore::Open(engine_.get(), mvcc_options);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   watch_hub_ = std::make_unique<kv::WatchHub>(store_.get());
