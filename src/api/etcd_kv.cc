@@ -2,6 +2,8 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "api/etcd_status.h"
@@ -12,8 +14,13 @@
 namespace strata::api {
 namespace {
 
-// How often the engine size is measured for the quota check.
+// How often the engine size is measured for the quota check, at most.
 constexpr auto kQuotaCheckInterval = std::chrono::milliseconds(500);
+// Close to a limit, measurements come faster: before writes at this rate
+// could use up the room left (a follower's disk fills as fast as it can
+// write what the others took).
+constexpr uint64_t kFastestFillBytesPerMs = 1 << 20;  // 1 GiB/s.
+constexpr auto kFastestCheckInterval = std::chrono::milliseconds(10);
 
 }  // namespace
 
@@ -50,10 +57,12 @@ bool EtcdKv::no_space() const {
   return no_space_.load();
 }
 
-bool EtcdKv::OutOfSpace() const {
+bool EtcdKv::OutOfSpace(uint64_t* headroom) const {
+  uint64_t room = UINT64_MAX;
   if (limits_.quota_backend_bytes != 0) {
     auto size = engine_->ApproximateSize();
     if (size.ok() && *size > limits_.quota_backend_bytes) return true;
+    if (size.ok()) room = limits_.quota_backend_bytes - *size;
   }
   if (limits_.disk_reserve_bytes != 0 && !limits_.data_dir.empty()) {
     struct statvfs fs {};
@@ -64,8 +73,10 @@ bool EtcdKv::OutOfSpace() const {
                      limits_.data_dir, free_bytes, limits_.disk_reserve_bytes);
         return true;
       }
+      room = std::min(room, free_bytes - limits_.disk_reserve_bytes);
     }
   }
+  if (headroom != nullptr) *headroom = room;
   return false;
 }
 
@@ -108,13 +119,20 @@ Status EtcdKv::CheckQuota() {
   return kv::MakeEtcdError(kv::EtcdError::kNoSpace);
 }
 
-void EtcdKv::CheckSpace() {
+std::chrono::milliseconds EtcdKv::CheckSpace() {
+  uint64_t headroom = 0;
   {
     std::lock_guard lock(quota_mu_);
     quota_checked_ = std::chrono::steady_clock::now();
-    no_space_ = OutOfSpace();
+    no_space_ = OutOfSpace(&headroom);
   }
-  if (no_space_) RaiseNoSpace();
+  if (no_space_) {
+    RaiseNoSpace();
+    return kQuotaCheckInterval;
+  }
+  auto until_full = std::chrono::milliseconds(
+      static_cast<int64_t>(std::min<uint64_t>(headroom / kFastestFillBytesPerMs, INT32_MAX)));
+  return std::clamp(until_full, kFastestCheckInterval, kQuotaCheckInterval);
 }
 
 template <typename T>
@@ -157,14 +175,15 @@ void EtcdKv::Range(const Caller& caller, const etcdserverpb::RangeRequest& reque
                    Done<etcdserverpb::RangeResponse> done) {
   Status valid = kv::ValidateRange(request);
   if (valid.ok()) valid = CheckRequestSize(request);
-  if (valid.ok()) {
-    requestpb::InternalRequest internal;
-    *internal.mutable_range() = request;
-    valid = CheckPermitted(caller, internal);
-  }
   if (!valid.ok()) return done(valid);
   Read<etcdserverpb::RangeResponse>(
-      request.serializable(), [this, request] { return applier_->Range(request); },
+      request.serializable(),
+      [this, caller, request]() -> Result<etcdserverpb::RangeResponse> {
+        requestpb::InternalRequest internal;
+        *internal.mutable_range() = request;
+        STRATA_RETURN_IF_ERROR(CheckPermitted(caller, internal));
+        return applier_->Range(request);
+      },
       std::move(done));
 }
 
@@ -174,7 +193,6 @@ void EtcdKv::Put(const Caller& caller, const etcdserverpb::PutRequest& request,
   *internal.mutable_put() = request;
   Status valid = kv::ValidatePut(request);
   if (valid.ok()) valid = CheckRequestSize(request);
-  if (valid.ok()) valid = CheckPermitted(caller, internal);
   if (valid.ok()) valid = CheckQuota();
   if (!valid.ok()) return done(valid);
   StampCaller(caller, &internal);
@@ -187,7 +205,6 @@ void EtcdKv::DeleteRange(const Caller& caller, const etcdserverpb::DeleteRangeRe
   *internal.mutable_delete_range() = request;
   Status valid = kv::ValidateDeleteRange(request);
   if (valid.ok()) valid = CheckRequestSize(request);
-  if (valid.ok()) valid = CheckPermitted(caller, internal);
   if (!valid.ok()) return done(valid);
   StampCaller(caller, &internal);
   Propose(std::move(internal), std::move(done));
@@ -199,11 +216,14 @@ void EtcdKv::Txn(const Caller& caller, const etcdserverpb::TxnRequest& request,
   *internal.mutable_txn() = request;
   Status valid = kv::ValidateTxn(request, limits_.max_txn_ops);
   if (valid.ok()) valid = CheckRequestSize(request);
-  if (valid.ok()) valid = CheckPermitted(caller, internal);
   if (!valid.ok()) return done(valid);
   if (kv::IsTxnReadOnly(request)) {
     Read<etcdserverpb::TxnResponse>(
-        kv::IsTxnSerializable(request), [this, request] { return applier_->ReadOnlyTxn(request); },
+        kv::IsTxnSerializable(request),
+        [this, caller, internal = std::move(internal)]() -> Result<etcdserverpb::TxnResponse> {
+          STRATA_RETURN_IF_ERROR(CheckPermitted(caller, internal));
+          return applier_->ReadOnlyTxn(internal.txn());
+        },
         std::move(done));
     return;
   }
@@ -217,8 +237,6 @@ void EtcdKv::Compact(const Caller& caller, const etcdserverpb::CompactionRequest
                      Done<etcdserverpb::CompactionResponse> done) {
   requestpb::InternalRequest internal;
   *internal.mutable_compaction() = request;
-  Status permitted = CheckPermitted(caller, internal);
-  if (!permitted.ok()) return done(permitted);
   StampCaller(caller, &internal);
   if (!request.physical() || compactor_ == nullptr) {
     Propose(std::move(internal), std::move(done));

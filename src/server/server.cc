@@ -460,11 +460,9 @@ Status StrataServer::Impl::StartHttpServer() {
 // other members took, which it never sees at the edge.
 void StrataServer::Impl::WatchSpace() {
   for (;;) {
-    kv_->CheckSpace();
+    std::chrono::milliseconds next = kv_->CheckSpace();
     std::unique_lock lock(stop_mu_);
-    if (stop_cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_; })) {
-      return;
-    }
+    if (stop_cv_.wait_for(lock, next, [this] { return stopping_; })) return;
   }
 }
 
