@@ -41,18 +41,19 @@ TEST(ExecutorTest, OneWorkerRunsTasksInSubmissionOrder) {
 // An awake worker takes short backlogs itself, but a backlog behind a task
 // that does not end must reach the other worker.
 TEST(ExecutorTest, ABacklogBehindABlockedWorkerWakesAnother) {
-  Executor executor(2);
+  constexpr int kTasks = 16;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::promise<void> blocked;
-  executor.submit([&] {
+  std::atomic<int> ran{0};
+  std::promise<void> all_ran;
+  // Declared after what its tasks use, so its workers stop first.
+  Executor executor(2);
+  executor.submit([&blocked, released] {
     blocked.set_value();
     released.wait();
   });
   blocked.get_future().wait();
-  constexpr int kTasks = 16;
-  std::atomic<int> ran{0};
-  std::promise<void> all_ran;
   for (int i = 0; i < kTasks; ++i) {
     executor.submit([&] {
       if (++ran == kTasks) all_ran.set_value();
