@@ -77,6 +77,14 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   apply_duration_ = AddHistogram(r, "strata_raft_apply_duration_seconds",
                                  "The latency distributions of applying one committed entry.",
                                  ExponentialBuckets(0.0001, 2, 20));
+  latest_cache_hits_ =
+      AddCounter(r, "strata_mvcc_latest_cache_hits_total",
+                 "Puts that found the version they replace in the latest-version cache.");
+  latest_cache_misses_ =
+      AddCounter(r, "strata_mvcc_latest_cache_misses_total",
+                 "Puts that read the version they replace from the engine instead.");
+  latest_cache_bytes_ = AddGauge(r, "strata_mvcc_latest_cache_bytes",
+                                 "Memory held by the latest-version cache, in bytes.");
 
   handled_family_ =
       &prometheus::BuildCounter()
@@ -89,6 +97,19 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                               "Histogram of response latency (seconds) of gRPC that had been "
                               "application-level handled by the server.")
                           .Register(r);
+}
+
+void Metrics::set_latest_cache(uint64_t hits, uint64_t misses, size_t bytes) {
+  std::lock_guard lock(latest_cache_mu_);
+  if (hits > latest_cache_hits_seen_) {
+    latest_cache_hits_->Increment(static_cast<double>(hits - latest_cache_hits_seen_));
+    latest_cache_hits_seen_ = hits;
+  }
+  if (misses > latest_cache_misses_seen_) {
+    latest_cache_misses_->Increment(static_cast<double>(misses - latest_cache_misses_seen_));
+    latest_cache_misses_seen_ = misses;
+  }
+  latest_cache_bytes_->Set(static_cast<double>(bytes));
 }
 
 void Metrics::observe_request(std::string_view method, int grpc_code, double seconds,

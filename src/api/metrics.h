@@ -74,6 +74,10 @@ class Metrics {
   // Seconds to apply one committed entry; buckets 100 us .. ~52 s (x2), like
   // etcd 3.5's etcd_server_apply_duration_seconds.
   prometheus::Histogram& apply_duration() { return *apply_duration_; }
+  // The store's latest-version cache (kv::LatestCache::Stats): lookups it
+  // answered and did not, as running totals, and its size. The counters
+  // take what the totals grew by since the last call. Safe from any thread.
+  void set_latest_cache(uint64_t hits, uint64_t misses, size_t bytes);
 
   // --- Requests (go-grpc-prometheus names) ---------------------------------
   // Counts one finished request in grpc_server_handled_total and its latency
@@ -120,6 +124,12 @@ class Metrics {
   prometheus::Gauge* db_total_size_bytes_;
   prometheus::Gauge* raft_term_;
   prometheus::Histogram* apply_duration_;
+  prometheus::Counter* latest_cache_hits_;
+  prometheus::Counter* latest_cache_misses_;
+  prometheus::Gauge* latest_cache_bytes_;
+  std::mutex latest_cache_mu_;
+  uint64_t latest_cache_hits_seen_ = 0;    // Guarded by latest_cache_mu_.
+  uint64_t latest_cache_misses_seen_ = 0;  // Guarded by latest_cache_mu_.
 
   prometheus::Family<prometheus::Counter>* handled_family_;
   prometheus::Family<prometheus::Histogram>* handling_family_;

@@ -29,6 +29,9 @@ TEST(MetricsTest, ExposesEtcdNamesWithEtcdTypes) {
   EXPECT_THAT(text, HasSubstr("# TYPE etcd_mvcc_db_total_size_in_bytes gauge"));
   EXPECT_THAT(text, HasSubstr("# TYPE strata_raft_term gauge"));
   EXPECT_THAT(text, HasSubstr("# TYPE strata_raft_apply_duration_seconds histogram"));
+  EXPECT_THAT(text, HasSubstr("# TYPE strata_mvcc_latest_cache_hits_total counter"));
+  EXPECT_THAT(text, HasSubstr("# TYPE strata_mvcc_latest_cache_misses_total counter"));
+  EXPECT_THAT(text, HasSubstr("# TYPE strata_mvcc_latest_cache_bytes gauge"));
   // Labelled families appear with their first series, as in Go.
   EXPECT_THAT(text, Not(HasSubstr("grpc_server_handled_total")));
   m.observe_request("/etcdserverpb.KV/Range", 0, 0.001);
@@ -59,6 +62,16 @@ TEST(MetricsTest, IncrementsShowUpInText) {
   EXPECT_THAT(text, HasSubstr("\netcd_server_proposals_failed_total 1\n"));
   EXPECT_THAT(text, HasSubstr("\netcd_mvcc_db_total_size_in_bytes 4096\n"));
   EXPECT_THAT(text, HasSubstr("\nstrata_raft_term 7\n"));
+}
+
+TEST(MetricsTest, LatestCacheCountersFollowTheRunningTotals) {
+  Metrics m;
+  m.set_latest_cache(10, 4, 1000);
+  m.set_latest_cache(25, 4, 3000);
+  std::string text = m.SerializeText();
+  EXPECT_THAT(text, HasSubstr("\nstrata_mvcc_latest_cache_hits_total 25\n"));
+  EXPECT_THAT(text, HasSubstr("\nstrata_mvcc_latest_cache_misses_total 4\n"));
+  EXPECT_THAT(text, HasSubstr("\nstrata_mvcc_latest_cache_bytes 3000\n"));
 }
 
 TEST(MetricsTest, DiskHistogramsUseEtcdBuckets) {

@@ -4,8 +4,17 @@
 
 namespace strata::kv {
 
+namespace {
+
 // Roughly what a hash node with two strings costs beyond their bytes.
 constexpr size_t kEntryOverhead = 96;
+
+// One writer: a plain load and store, no read-modify-write, is enough.
+void Bump(std::atomic<uint64_t>& counter) {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+}  // namespace
 
 size_t LatestCache::Charge(std::string_view key, const Version& v) {
   return key.size() + v.value.size() + kEntryOverhead;
@@ -20,8 +29,13 @@ std::optional<std::optional<KeyValue>> LatestCache::Lookup(std::string_view key)
     auto node = old_.extract(old);
     old_bytes_ -= Charge(node.key(), node.mapped());
     found = Insert(std::move(node.key()), std::move(node.mapped()));
+    PublishBytes();
   }
-  if (found == nullptr) return std::nullopt;
+  if (found == nullptr) {
+    Bump(misses_);
+    return std::nullopt;
+  }
+  Bump(hits_);
   const Version& v = *found;
   if (!v.present) return std::optional<KeyValue>();
   KeyValue kv;
@@ -51,10 +65,12 @@ void LatestCache::Record(std::string_view key, Version v) {
     young_bytes_ -= Charge(young->first, young->second);
     if (Charge(key, v) > capacity_bytes_ / 2) {
       young_.erase(young);  // As Insert would refuse it.
+      PublishBytes();
       return;
     }
     young_bytes_ += Charge(key, v);
     young->second = std::move(v);
+    PublishBytes();
     return;
   }
   if (auto old = old_.find(key); old != old_.end()) {
@@ -62,6 +78,7 @@ void LatestCache::Record(std::string_view key, Version v) {
     old_.erase(old);
   }
   Insert(std::string(key), std::move(v));
+  PublishBytes();
 }
 
 const LatestCache::Version* LatestCache::Insert(std::string key, Version v) {
@@ -82,6 +99,12 @@ void LatestCache::Clear() {
   old_.clear();
   young_bytes_ = 0;
   old_bytes_ = 0;
+  PublishBytes();
+}
+
+LatestCache::Stats LatestCache::stats() const {
+  return Stats{hits_.load(std::memory_order_relaxed), misses_.load(std::memory_order_relaxed),
+               published_bytes_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace strata::kv

@@ -7,9 +7,11 @@
 // a key's newest version, and Clear() whenever the data changes any other
 // way (a snapshot install, a failed write).
 //
-// Thread-safety: not thread-safe; the store's one writer owns it.
+// Thread-safety: the store's one writer owns it; only stats() may be called
+// from other threads.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -40,6 +42,14 @@ class LatestCache {
   // Bytes held (keys, values and bookkeeping).
   size_t bytes() const { return young_bytes_ + old_bytes_; }
 
+  struct Stats {
+    uint64_t hits = 0;    // Lookups answered (present or absent).
+    uint64_t misses = 0;  // Lookups not answered (0 while disabled).
+    size_t bytes = 0;     // As bytes(), as of the last change.
+  };
+  // Safe from any thread.
+  Stats stats() const;
+
  private:
   struct Version {
     bool present = false;
@@ -60,6 +70,8 @@ class LatestCache {
   // Adds key (absent from both generations) to young_, turning the
   // generations first if it is full. Returns the entry, or null if too big.
   const Version* Insert(std::string key, Version v);
+  // Makes the current size visible to stats().
+  void PublishBytes() { published_bytes_.store(bytes(), std::memory_order_relaxed); }
 
   const size_t capacity_bytes_;
   // Recent entries land in young_; when it holds half the capacity it
@@ -69,6 +81,10 @@ class LatestCache {
   Map old_;
   size_t young_bytes_ = 0;
   size_t old_bytes_ = 0;
+  // Written by the writer only, read by stats().
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+  std::atomic<size_t> published_bytes_{0};
 };
 
 }  // namespace strata::kv

@@ -34,6 +34,27 @@ TEST(LatestCacheTest, KnowsPresentAndAbsentKeysAndNothingElse) {
   EXPECT_EQ(*cache.Lookup("b"), std::nullopt);
 }
 
+TEST(LatestCacheTest, StatsCountHitsMissesAndBytes) {
+  LatestCache cache(1 << 20);
+  EXPECT_FALSE(cache.Lookup("a").has_value());
+  cache.RecordPut(Version("a", 2, "1"));
+  cache.RecordDelete("b");
+  EXPECT_TRUE(cache.Lookup("a").has_value());
+  EXPECT_TRUE(cache.Lookup("b").has_value());
+  LatestCache::Stats stats = cache.stats();
+  EXPECT_EQ(stats.hits, 2u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.bytes, cache.bytes());
+  EXPECT_GT(stats.bytes, 0u);
+  cache.Clear();
+  EXPECT_EQ(cache.stats().bytes, 0u);
+  EXPECT_EQ(cache.stats().hits, 2u);  // Counts survive a Clear.
+
+  LatestCache off(0);
+  EXPECT_FALSE(off.Lookup("a").has_value());
+  EXPECT_EQ(off.stats().misses, 0u);  // Disabled: nothing to count.
+}
+
 TEST(LatestCacheTest, ANewerVersionReplacesTheOlderOneAndItsCharge) {
   LatestCache cache(1 << 20);
   cache.RecordPut(Version("k", 2, std::string(1000, 'x')));

@@ -62,6 +62,9 @@ class MvccStore {
   // The engine the store keeps its data in (for kv state kept beside it).
   const storage::Reader& reader() const { return *engine_; }
 
+  // How the latest-version cache (MvccOptions) is doing. Safe from any thread.
+  LatestCache::Stats latest_cache_stats() const { return latest_.stats(); }
+
   // Revision of the latest committed write transaction (1 when empty).
   int64_t CurrentRevision() const;
   // Revision of the latest compaction (0 when never compacted). Reads below

@@ -378,6 +378,8 @@ Status StrataServer::Impl::StartClientServer() {
 void StrataServer::Impl::RefreshGauges() {
   auto size = engine_->ApproximateSize();
   if (size.ok()) metrics_->db_total_size_bytes().Set(static_cast<double>(*size));
+  kv::LatestCache::Stats cache = store_->latest_cache_stats();
+  metrics_->set_latest_cache(cache.hits, cache.misses, cache.bytes);
 }
 
 Status StrataServer::Impl::StartHttpServer() {
