@@ -100,15 +100,14 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
 }
 
 void Metrics::set_latest_cache(uint64_t hits, uint64_t misses, size_t bytes) {
+  auto add_growth = [](prometheus::Counter* counter, uint64_t total, uint64_t* seen) {
+    if (total <= *seen) return;
+    counter->Increment(static_cast<double>(total - *seen));
+    *seen = total;
+  };
   std::lock_guard lock(latest_cache_mu_);
-  if (hits > latest_cache_hits_seen_) {
-    latest_cache_hits_->Increment(static_cast<double>(hits - latest_cache_hits_seen_));
-    latest_cache_hits_seen_ = hits;
-  }
-  if (misses > latest_cache_misses_seen_) {
-    latest_cache_misses_->Increment(static_cast<double>(misses - latest_cache_misses_seen_));
-    latest_cache_misses_seen_ = misses;
-  }
+  add_growth(latest_cache_hits_, hits, &latest_cache_hits_seen_);
+  add_growth(latest_cache_misses_, misses, &latest_cache_misses_seen_);
   latest_cache_bytes_->Set(static_cast<double>(bytes));
 }
 

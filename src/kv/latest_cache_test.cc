@@ -126,8 +126,8 @@ class CachedStoreTest : public ::testing::Test {
     tiny.latest_cache_bytes = 2 << 10;
     MvccOptions off;
     off.latest_cache_bytes = 0;
-    cached_ = Open(&cached_engine_, tiny);
-    plain_ = Open(&plain_engine_, off);
+    cached_ = OpenStore(&cached_engine_, tiny);
+    plain_ = OpenStore(&plain_engine_, off);
   }
 
   void TearDown() override {
@@ -135,12 +135,6 @@ class CachedStoreTest : public ::testing::Test {
     for (MvccStore* store : {cached_.get(), plain_.get()}) {
       if (store->batch_open()) (void)store->CommitBatch(/*sync=*/false);
     }
-  }
-
-  static std::unique_ptr<MvccStore> Open(storage::Engine* engine, MvccOptions options) {
-    auto store = MvccStore::Open(engine, options);
-    STRATA_ASSERT_MSG(store.ok(), store.status().ToString());
-    return std::move(store).value();
   }
 
   // One random transaction, the same on both stores, which must agree on
@@ -240,7 +234,7 @@ TEST_F(CachedStoreTest, AFailedCommitLeavesNoCachedVersionBehind) {
 TEST_F(CachedStoreTest, AnInstalledStateReplacesWhatTheCacheKnew) {
   // The source state: "k" at its third version, "gone" deleted.
   storage::MemoryEngine source_engine;
-  auto source = Open(&source_engine, MvccOptions{});
+  auto source = OpenStore(&source_engine);
   PutOne(*source, "k", "s1");
   PutOne(*source, "k", "s2");
   PutOne(*source, "k", "s3");

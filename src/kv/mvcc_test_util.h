@@ -60,8 +60,8 @@ inline size_t CountEntries(const storage::Engine& engine, storage::ColumnFamily 
   return n;
 }
 
-inline std::unique_ptr<MvccStore> OpenStore(storage::Engine* engine) {
-  auto store = MvccStore::Open(engine);
+inline std::unique_ptr<MvccStore> OpenStore(storage::Engine* engine, MvccOptions options = {}) {
+  auto store = MvccStore::Open(engine, options);
   STRATA_ASSERT_MSG(store.ok(), store.status().ToString());
   return std::move(store).value();
 }

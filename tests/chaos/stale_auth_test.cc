@@ -21,42 +21,39 @@ using testing::WaitFor;
 
 class AuthClient {
  public:
+  using Stub = etcdserverpb::Auth::Stub;
   explicit AuthClient(Stubs& s) : stub_(etcdserverpb::Auth::NewStub(s.channel)) {}
 
   // Runs one Auth call with a 10 s deadline and, if given, a token.
-  template <typename Request, typename Response, typename Call>
-  grpc::Status Run(Call call, const Request& request, const std::string& token = "") {
+  template <typename Request, typename Response>
+  grpc::Status Run(grpc::Status (Stub::*call)(grpc::ClientContext*, const Request&, Response*),
+                   const Request& request, const std::string& token = "",
+                   Response* response = nullptr) {
     grpc::ClientContext ctx;
     SetTimeout(&ctx, milliseconds(10000));
     if (!token.empty()) ctx.AddMetadata("token", token);
-    Response response;
-    return (stub_.get()->*call)(&ctx, request, &response);
+    Response ignored;
+    return (stub_.get()->*call)(&ctx, request, response != nullptr ? response : &ignored);
   }
 
   grpc::Status AddUser(const std::string& name, const std::string& password) {
     etcdserverpb::AuthUserAddRequest r;
     r.set_name(name);
     r.set_password(password);
-    return Run<etcdserverpb::AuthUserAddRequest, etcdserverpb::AuthUserAddResponse>(
-        &etcdserverpb::Auth::Stub::UserAdd, r);
+    return Run(&Stub::UserAdd, r);
   }
   grpc::Status AddRole(const std::string& name) {
     etcdserverpb::AuthRoleAddRequest r;
     r.set_name(name);
-    return Run<etcdserverpb::AuthRoleAddRequest, etcdserverpb::AuthRoleAddResponse>(
-        &etcdserverpb::Auth::Stub::RoleAdd, r);
+    return Run(&Stub::RoleAdd, r);
   }
   grpc::Status GrantRole(const std::string& user, const std::string& role) {
     etcdserverpb::AuthUserGrantRoleRequest r;
     r.set_user(user);
     r.set_role(role);
-    return Run<etcdserverpb::AuthUserGrantRoleRequest, etcdserverpb::AuthUserGrantRoleResponse>(
-        &etcdserverpb::Auth::Stub::UserGrantRole, r);
+    return Run(&Stub::UserGrantRole, r);
   }
-  grpc::Status Enable() {
-    return Run<etcdserverpb::AuthEnableRequest, etcdserverpb::AuthEnableResponse>(
-        &etcdserverpb::Auth::Stub::AuthEnable, etcdserverpb::AuthEnableRequest());
-  }
+  grpc::Status Enable() { return Run(&Stub::AuthEnable, etcdserverpb::AuthEnableRequest()); }
   grpc::Status GrantReadWrite(const std::string& role, const std::string& key,
                               const std::string& range_end, const std::string& token) {
     etcdserverpb::AuthRoleGrantPermissionRequest r;
@@ -64,24 +61,20 @@ class AuthClient {
     r.mutable_perm()->set_permtype(authpb::Permission::READWRITE);
     r.mutable_perm()->set_key(key);
     r.mutable_perm()->set_range_end(range_end);
-    return Run<etcdserverpb::AuthRoleGrantPermissionRequest,
-               etcdserverpb::AuthRoleGrantPermissionResponse>(
-        &etcdserverpb::Auth::Stub::RoleGrantPermission, r, token);
+    return Run(&Stub::RoleGrantPermission, r, token);
   }
   Result<std::string> Token(const std::string& name, const std::string& password) {
     etcdserverpb::AuthenticateRequest r;
     r.set_name(name);
     r.set_password(password);
-    grpc::ClientContext ctx;
-    SetTimeout(&ctx, milliseconds(10000));
     etcdserverpb::AuthenticateResponse response;
-    grpc::Status s = stub_->Authenticate(&ctx, r, &response);
+    grpc::Status s = Run(&Stub::Authenticate, r, "", &response);
     if (!s.ok()) return Status::Unavailable("authenticate " + name + ": " + s.error_message());
     return response.token();
   }
 
  private:
-  std::unique_ptr<etcdserverpb::Auth::Stub> stub_;
+  std::unique_ptr<Stub> stub_;
 };
 
 grpc::Status Get(Stubs& s, const std::string& key, const std::string& token, bool serializable,
