@@ -204,6 +204,31 @@ TEST(RaftTest, ReadIndexOnLeaderAndFollower) {
   EXPECT_EQ(c.node(2).reads[0].index, c.raft(1).committed());
 }
 
+TEST(RaftTest, ReadRequestIsNotServedByAnEarlierRound) {
+  TestCluster c(3);
+  ASSERT_TRUE(c.raft(1).campaign().ok());
+  c.settle();
+  c.drop = [](const Message& m) { return m.type == MessageType::kHeartbeatResponse; };
+  ASSERT_TRUE(c.raft(1).read_index("r1").ok());
+  c.settle();
+  Index before = c.raft(1).committed();
+  ASSERT_TRUE(c.raft(1).propose("x").ok());
+  c.settle();
+  Index after = c.raft(1).committed();
+  ASSERT_GT(after, before);
+  // r2 arrives while r1's round (read point `before`) is still unconfirmed.
+  ASSERT_TRUE(c.raft(2).read_index("r2").ok());
+  c.settle();
+  EXPECT_TRUE(c.node(1).reads.empty());
+  EXPECT_TRUE(c.node(2).reads.empty());
+  c.drop = nullptr;
+  c.tick_all(1);
+  ASSERT_EQ(c.node(1).reads.size(), 1u);
+  EXPECT_EQ(c.node(1).reads[0].index, before);
+  ASSERT_EQ(c.node(2).reads.size(), 1u);
+  EXPECT_EQ(c.node(2).reads[0].index, after) << "r2 must not get r1's read point";
+}
+
 TEST(RaftTest, ReadIndexNeedsAQuorumOfHeartbeats) {
   TestCluster c(3);
   ASSERT_TRUE(c.raft(1).campaign().ok());
