@@ -134,7 +134,8 @@ void LeaseKeeper::Stop() {
     }
     if (stream_) stream_->Stop();
     if (ticker_.joinable()) ticker_.join();
-    stream_.reset();  // Joins the stream's thread.
+    // Not reset: until the thread ends, on_open may still write through stream_.
+    if (stream_) stream_->Join();
   });
 }
 

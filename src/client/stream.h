@@ -9,13 +9,14 @@
 // refreshed and the stream reopened at once, once per break. Handlers run on
 // that thread, one at a time.
 //
-// Stop() cancels the stream and ends the thread; the destructor joins it.
-// Client shutdown cancels the stream too (Core::Track); the thread then
-// ends after on_end.
+// Stop() cancels the stream and ends the thread; Join() (and the destructor)
+// waits for it. Client shutdown cancels the stream too (Core::Track); the
+// thread then ends after on_end. An owner keeps the object alive until
+// Join() returns: handlers (on_open above all) may run until then.
 //
-// Thread-safety: Write, Stop and Running are safe from any thread.
-// REQUIRES: the destructor does not run on the stream's own thread (from a
-// handler).
+// Thread-safety: Write, Stop and target are safe from any thread.
+// REQUIRES: Join and the destructor do not run on the stream's own thread
+// (from a handler).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -62,10 +63,7 @@ class ReconnectingStream {
         route_(route),
         h_(std::move(handlers)),
         thread_name_(std::move(thread_name)) {}
-  ~ReconnectingStream() {
-    Stop();
-    if (thread_.joinable()) thread_.join();
-  }
+  ~ReconnectingStream() { Join(); }
   ReconnectingStream(const ReconnectingStream&) = delete;
   ReconnectingStream& operator=(const ReconnectingStream&) = delete;
 
@@ -81,6 +79,13 @@ class ReconnectingStream {
     stopping_ = true;
     if (ctx_ != nullptr) ctx_->TryCancel();
     wake_.notify_all();
+  }
+
+  // Stop(), then waits until the thread has ended (after on_end). Idempotent.
+  void Join() {
+    Stop();
+    std::lock_guard lock(join_mu_);
+    if (thread_.joinable()) thread_.join();
   }
 
   // Sends on the open stream. False when none is open (the message is
@@ -197,6 +202,7 @@ class ReconnectingStream {
   std::string target_;                  // Guarded by mu_.
   std::mutex write_mu_;                 // Held while writing.
   Stream* stream_ = nullptr;            // Guarded by write_mu_.
+  std::mutex join_mu_;                  // Serialises joins.
   std::thread thread_;
 };
 

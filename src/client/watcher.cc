@@ -175,7 +175,8 @@ void Watcher::Cancel() {
 void Watcher::Stop() {
   std::call_once(stop_once_, [this] {
     Cancel();
-    stream_.reset();
+    // Not reset: until the thread ends, on_open may still write through stream_.
+    if (stream_) stream_->Join();
   });
 }
 
