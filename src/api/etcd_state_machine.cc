@@ -13,6 +13,14 @@ namespace {
 // raft::Snapshot::data for a staged image: magic | id (u64 LE).
 constexpr std::string_view kStagedMagic = "strata-staged-v1";
 
+// What etcd's applierV3Corrupt refuses: everything that reads or writes the
+// keyspace or its leases through raft.
+bool RefusedWhenCorrupt(const requestpb::InternalRequest& request) {
+  return request.has_range() || request.has_put() || request.has_delete_range() ||
+         request.has_txn() || request.has_compaction() || request.has_lease_grant() ||
+         request.has_lease_revoke();
+}
+
 }  // namespace
 
 // A finished, staged image waiting for its install. Its staging directory
@@ -132,6 +140,12 @@ node::ApplyResult EtcdStateMachine::apply_command(raft::Index index, std::string
     return apply_auth(request, node_writes);
   }
   if (request.has_alarm()) return apply_alarm(request.alarm(), node_writes);
+  if (alarms_ != nullptr && alarms_->Raised(etcdserverpb::CORRUPT) && RefusedWhenCorrupt(request)) {
+    // etcd's applierV3Corrupt: a replica's history differs, so nothing more
+    // is written until an operator disarms the alarm.
+    write_or_die(node_writes);
+    return {kv::MakeEtcdError(kv::EtcdError::kCorrupt), {}};
+  }
   if (auth_ != nullptr && !request.header().internal()) {
     // The edge checked already; permissions may have changed since.
     Status permitted =

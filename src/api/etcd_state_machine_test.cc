@@ -1,10 +1,13 @@
 // EtcdStateMachine's snapshots: an image streamed from one replica's view
 // and staged by another, whole images, corrupt images, and the bound on
-// staged images waiting for their install.
+// staged images waiting for their install. And the CORRUPT alarm, which
+// stops KV and lease requests until it is disarmed.
 #include "api/etcd_state_machine.h"
 
 #include <gtest/gtest.h>
 
+#include "kv/alarm_store.h"
+#include "kv/etcd_errors.h"
 #include "storage/keys.h"
 #include "storage/memory_engine.h"
 #include "storage/rocks_engine.h"
@@ -189,6 +192,55 @@ TEST_F(EtcdStateMachineSnapshotTest, StagedImagesAreBoundedAndOlderOnesDropOnIns
   EXPECT_TRUE(b_->sm->import_state(descriptors[3], {}).Is(StatusCode::kNotFound));
   EXPECT_TRUE(b_->sm->import_state(descriptors[5], Replica::Applied(raft::Index(105))).ok());
   EXPECT_EQ(b_->Hash(), a_->Hash());
+}
+
+// etcd's applierV3Corrupt: while CORRUPT is raised (by any member), every
+// KV and lease request through raft is refused with "corrupt cluster",
+// changes nothing but the applied index, and works again once disarmed.
+TEST(EtcdStateMachineAlarmTest, CorruptRefusesKvAndLeaseRequestsUntilDisarmed) {
+  Replica r(std::make_unique<storage::MemoryEngine>());
+  kv::AlarmStore alarms;
+  r.sm->set_alarms(&alarms);
+  r.Put(raft::Index(1), "k", "v1");
+  uint64_t index = 2;
+  auto apply = [&](const requestpb::InternalRequest& request) {
+    const raft::Index at(index++);
+    return r.sm->apply(at, request.SerializeAsString(), Replica::Applied(at));
+  };
+  auto alarm = [&](etcdserverpb::AlarmRequest::AlarmAction action) {
+    requestpb::InternalRequest request;
+    request.mutable_alarm()->set_action(action);
+    request.mutable_alarm()->set_alarm(etcdserverpb::CORRUPT);
+    request.mutable_alarm()->set_memberid(3);
+    request.mutable_header()->set_internal(true);
+    return apply(request).status;
+  };
+  ASSERT_TRUE(alarm(etcdserverpb::AlarmRequest::ACTIVATE).ok());
+  const int64_t revision = r.store->CurrentRevision();
+
+  std::vector<requestpb::InternalRequest> refused(7);
+  refused[0].mutable_put()->set_key("k");
+  refused[1].mutable_delete_range()->set_key("k");
+  refused[2].mutable_txn()->add_success()->mutable_request_put()->set_key("k");
+  refused[3].mutable_compaction()->set_revision(1);
+  refused[4].mutable_lease_grant()->set_id(9);
+  refused[4].mutable_lease_grant()->set_ttl(60);
+  refused[5].mutable_lease_revoke()->set_id(9);
+  refused[6].mutable_range()->set_key("k");
+  for (const auto& request : refused) {
+    node::ApplyResult result = apply(request);
+    EXPECT_EQ(kv::AsEtcdError(result.status), kv::EtcdError::kCorrupt)
+        << request.ShortDebugString() << ": " << result.status.ToString();
+  }
+  EXPECT_EQ(r.store->CurrentRevision(), revision);
+  EXPECT_FALSE(r.applier->leases().Exists(9)) << "the grant was refused";
+  auto applied = r.engine->Get(storage::ColumnFamily::kMeta, storage::AppliedIndexKey(1));
+  ASSERT_TRUE(applied.ok() && applied->has_value());
+  EXPECT_EQ(**applied, storage::EncodeFixed64BigEndian(index - 1)) << "refusals are applied";
+
+  ASSERT_TRUE(alarm(etcdserverpb::AlarmRequest::DEACTIVATE).ok());
+  r.Put(raft::Index(index), "k", "v2");
+  EXPECT_EQ(r.store->CurrentRevision(), revision + 1);
 }
 
 }  // namespace

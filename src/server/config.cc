@@ -46,6 +46,9 @@ constexpr std::array kFlags = {
     ServerFlag{"heartbeat-interval", "100", "Raft heartbeat interval, in milliseconds."},
     ServerFlag{"election-timeout", "1000",
                "Raft election timeout in milliseconds; at least 5x --heartbeat-interval."},
+    ServerFlag{"corrupt-check-interval", "0",
+               "Milliseconds between the leader's comparisons of every member's HashKV, "
+               "raising CORRUPT on a mismatch (0: off)."},
     ServerFlag{"log-level", "info", "debug, info, warn or error."},
     ServerFlag{"cert-file", "", "Client TLS certificate file."},
     ServerFlag{"key-file", "", "Client TLS key file."},
@@ -340,6 +343,8 @@ Result<ServerConfig> BuildServerConfig(const ConfigValues& values) {
   STRATA_RETURN_IF_ERROR(assign_uint("heartbeat-interval", 1, kMaxU32, &c.heartbeat_interval_ms));
   // etcd's maxElectionMs.
   STRATA_RETURN_IF_ERROR(assign_uint("election-timeout", 1, 50000, &c.election_timeout_ms));
+  STRATA_RETURN_IF_ERROR(
+      assign_uint("corrupt-check-interval", 0, kMaxU32, &c.corrupt_check_interval_ms));
   if (uint64_t{c.election_timeout_ms} < 5 * uint64_t{c.heartbeat_interval_ms}) {
     return Invalid("election-timeout", s.Get("election-timeout"),
                    "must be at least 5 x --heartbeat-interval (" +

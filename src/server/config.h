@@ -95,6 +95,9 @@ struct ServerConfig {
   uint32_t heartbeat_interval_ms = 0;
   // Raft election timeout; at least 5x the heartbeat, at most 50000. Default: 1000.
   uint32_t election_timeout_ms = 0;
+  // Period of the leader's consistency check (etcd's
+  // --experimental-corrupt-check-time; api::CorruptionChecker). 0: off, the default.
+  uint32_t corrupt_check_interval_ms = 0;
   // Default: kInfo.
   LogLevel log_level = LogLevel::kInfo;
 

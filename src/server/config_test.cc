@@ -66,6 +66,7 @@ TEST(ServerConfig, Defaults) {
   EXPECT_EQ(c->max_request_bytes, 1572864u);
   EXPECT_EQ(c->heartbeat_interval_ms, 100u);
   EXPECT_EQ(c->election_timeout_ms, 1000u);
+  EXPECT_EQ(c->corrupt_check_interval_ms, 0u);
   EXPECT_EQ(c->log_level, LogLevel::kInfo);
   EXPECT_EQ(c->client_tls, TlsFiles{});
   EXPECT_EQ(c->peer_tls, TlsFiles{});
@@ -107,6 +108,7 @@ TEST(ServerConfig, Flags) {
       "--max-request-bytes=100",
       "--heartbeat-interval=50",
       "--election-timeout=250",
+      "--corrupt-check-interval=60000",
       "--log-level=debug",
       "--auth-token-ttl=60",
   });
@@ -125,6 +127,7 @@ TEST(ServerConfig, Flags) {
   EXPECT_EQ(c->max_request_bytes, 100u);
   EXPECT_EQ(c->heartbeat_interval_ms, 50u);
   EXPECT_EQ(c->election_timeout_ms, 250u);
+  EXPECT_EQ(c->corrupt_check_interval_ms, 60000u);
   EXPECT_EQ(c->log_level, LogLevel::kDebug);
   EXPECT_EQ(c->auth_token_ttl_s, 60u);
 }

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -16,6 +17,7 @@
 #include "api/auth_tokens.h"
 #include "api/cluster_service.h"
 #include "api/compactor.h"
+#include "api/corruption_check.h"
 #include "api/election_service.h"
 #include "api/etcd_kv.h"
 #include "api/etcd_state_machine.h"
@@ -175,6 +177,9 @@ class StrataServer::Impl {
   void RefreshGauges();
   void PublishSelf();
   void WatchSpace();
+  void CheckConsistency();
+  void ServeHashCall(const std::string& payload, std::function<void(Result<std::string>)> reply);
+  Result<kv::HashResult> PeerHash(uint64_t to, int64_t revision);
 
   ServerConfig cfg_;
   uint64_t member_id_ = 0;
@@ -222,7 +227,8 @@ class StrataServer::Impl {
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   std::thread publisher_;
-  std::thread space_watcher_;  // WatchSpace().
+  std::thread space_watcher_;        // WatchSpace().
+  std::thread consistency_checker_;  // CheckConsistency(), with --corrupt-check-interval.
 };
 
 Status StrataServer::Impl::OpenStorage() {
@@ -468,6 +474,82 @@ void StrataServer::Impl::WatchSpace() {
   }
 }
 
+// With --corrupt-check-interval, the leader compares every member's HashKV
+// with its own that often (api::CorruptionChecker), as etcd's
+// --experimental-corrupt-check-time does.
+void StrataServer::Impl::CheckConsistency() {
+  api::CorruptionCheckDeps deps;
+  deps.self = member_id_;
+  deps.hash = [this](int64_t revision) { return store_->HashByRev(revision); };
+  deps.peers = [this] {
+    std::vector<uint64_t> voters;
+    for (const auto& m : members_->list()) {
+      if (m.id() != member_id_ && !m.islearner()) voters.push_back(m.id());
+    }
+    return voters;
+  };
+  deps.peer_hash = [this](uint64_t to, int64_t revision) { return PeerHash(to, revision); };
+  deps.raise_corrupt = [this](uint64_t member) {
+    requestpb::InternalRequest raise;
+    raise.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
+    raise.mutable_alarm()->set_memberid(member);
+    raise.mutable_alarm()->set_alarm(etcdserverpb::CORRUPT);
+    raise.mutable_header()->set_internal(true);
+    return node_->propose(kRange, raise.SerializeAsString()).get().status;
+  };
+  api::CorruptionChecker checker(std::move(deps));
+  const auto interval = std::chrono::milliseconds(cfg_.corrupt_check_interval_ms);
+  for (;;) {
+    {
+      std::unique_lock lock(stop_mu_);
+      if (stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) return;
+    }
+    auto st = node_->status(kRange);
+    if (!st.ok() || st->soft_state.leader.value() != member_id_) continue;
+    if (alarms_->Raised(etcdserverpb::CORRUPT)) continue;  // Raised already; an operator decides.
+    auto report = checker.CheckOnce();
+    if (!report.ok()) {
+      spdlog::warn("corruption check failed: {}", report.status().ToString());
+    } else if (report->corrupt.empty()) {
+      spdlog::info("corruption check at revision {}: {} members agree with the leader",
+                   report->revision, report->peers_checked);
+    }
+  }
+}
+
+// A peer's kHashCall: hashing reads the whole history, so off the gRPC thread.
+void StrataServer::Impl::ServeHashCall(const std::string& payload,
+                                       std::function<void(Result<std::string>)> reply) {
+  Result<int64_t> revision = api::DecodeHashCall(payload);
+  if (!revision.ok()) return reply(revision.status());
+  if (executor_ == nullptr) return reply(Status::Unavailable("member is starting"));
+  executor_->submit([this, revision = *revision, reply = std::move(reply)] {
+    Result<kv::HashResult> hash = store_->HashByRev(revision);
+    if (!hash.ok()) return reply(hash.status());
+    reply(api::EncodeHashReply(*hash));
+  });
+}
+
+Result<kv::HashResult> StrataServer::Impl::PeerHash(uint64_t to, int64_t revision) {
+  // Hashing a large history takes a while: as long as an election, at least.
+  const auto timeout = std::max(std::chrono::milliseconds(10 * cfg_.election_timeout_ms),
+                                std::chrono::milliseconds(cfg_.corrupt_check_interval_ms));
+  auto answer = std::make_shared<std::promise<Result<std::string>>>();
+  auto future = answer->get_future();
+  transport_->call(raft::NodeId(to), api::kHashCall, api::EncodeHashCall(revision), timeout,
+                   [answer](Result<std::string> r) { answer->set_value(std::move(r)); });
+  const auto give_up = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(1);
+  while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    std::lock_guard lock(stop_mu_);
+    if (stopping_ || std::chrono::steady_clock::now() > give_up) {
+      return Status::Cancelled("no HashKV answer from member " + FormatId(to));
+    }
+  }
+  Result<std::string> payload = future.get();
+  if (!payload.ok()) return payload.status();
+  return api::DecodeHashReply(*payload);
+}
+
 // A member announces its name and client URLs through raft once it can,
 // so every member lists them (etcd's publish).
 void StrataServer::Impl::PublishSelf() {
@@ -580,6 +662,7 @@ Status StrataServer::Impl::Start() {
                                          const std::string& payload,
                                          std::function<void(Result<std::string>)> reply) {
     if (method.starts_with("lease/")) return lessor_->serve_peer_call(method, payload, reply);
+    if (method == api::kHashCall) return ServeHashCall(payload, std::move(reply));
     reply(Status::InvalidArgument("unknown peer call " + method));
   });
   STRATA_RETURN_IF_ERROR(StartPeerServer());
@@ -681,6 +764,9 @@ Status StrataServer::Impl::Start() {
   STRATA_RETURN_IF_ERROR(StartHttpServer());
   publisher_ = std::thread([this] { PublishSelf(); });
   space_watcher_ = std::thread([this] { WatchSpace(); });
+  if (cfg_.corrupt_check_interval_ms > 0) {
+    consistency_checker_ = std::thread([this] { CheckConsistency(); });
+  }
   spdlog::info("strata-server {} member {} (cluster {}) serving clients on {}, peers on {}",
                kStrataVersion, FormatId(member_id_), FormatId(cluster_id_),
                JoinUrls(cfg_.listen_client_urls), JoinUrls(cfg_.listen_peer_urls));
@@ -700,6 +786,7 @@ void StrataServer::Impl::Stop() {
   if (client_server_) client_server_->Shutdown(deadline);
   if (node_) node_->stop();
   if (publisher_.joinable()) publisher_.join();
+  if (consistency_checker_.joinable()) consistency_checker_.join();  // Its proposal ended.
   if (raft_service_) raft_service_->stop_delivery();
   if (peer_server_) peer_server_->Shutdown(deadline);
   if (transport_) transport_->stop();
