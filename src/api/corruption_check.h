@@ -56,6 +56,13 @@ class CorruptionChecker {
   // hash's; raise_corrupt's (the other verdicts still stand in the log).
   Result<CorruptionCheckReport> CheckOnce();
 
+  // The start-up check (etcd's --experimental-initial-corrupt-check), run
+  // by a member before it serves clients: its hash at its own revision
+  // against the peers' at that revision. Raises nothing. Errors:
+  // kCorruption naming the peers that have the same compacted revision and
+  // another hash; the local hash's.
+  Status CheckSelfAgainstPeers();
+
  private:
   CorruptionCheckDeps deps_;
 };

@@ -2,7 +2,7 @@
 // nothing; a different hash at the same compaction, a later compaction or
 // an answer for another revision raises CORRUPT for that peer; a leader
 // whose own hash of one revision changes raises it for itself; peers that
-// cannot answer are skipped.
+// cannot answer are skipped. And the start-up check, which only reports.
 #include "api/corruption_check.h"
 
 #include <gtest/gtest.h>
@@ -149,6 +149,27 @@ TEST(CorruptionCheckTest, ALocalHashErrorEndsTheCheck) {
   deps.raise_corrupt = [](uint64_t) { return Status::Ok(); };
   EXPECT_TRUE(CorruptionChecker(std::move(deps)).CheckOnce().status().Is(StatusCode::kIOError));
   EXPECT_FALSE(asked);
+}
+
+TEST(CorruptionCheckTest, StartUpCheckPassesWhenComparablePeersAgree) {
+  Fixture f;
+  f.peers.emplace(2, Hash(7, 100, 10));
+  f.peers.emplace(3, Hash(99, 100, 5));  // Another compaction: not comparable.
+  f.peers.emplace(4, Status::Unavailable("down"));
+  EXPECT_TRUE(f.Make().CheckSelfAgainstPeers().ok());
+  EXPECT_TRUE(f.raised.empty());
+}
+
+TEST(CorruptionCheckTest, StartUpCheckFailsNamingThePeersThatDiffer) {
+  Fixture f;
+  f.peers.emplace(2, Hash(8, 100, 10));
+  f.peers.emplace(3, Hash(7, 100, 10));
+  f.peers.emplace(0xab, Hash(9, 100, 10));
+  Status s = f.Make().CheckSelfAgainstPeers();
+  EXPECT_TRUE(s.Is(StatusCode::kCorruption)) << s.ToString();
+  EXPECT_NE(s.message().find("member(s) 2 ab"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("found data inconsistency with peers"), std::string::npos);
+  EXPECT_TRUE(f.raised.empty()) << "the start-up check raises no alarm";
 }
 
 TEST(CorruptionCheckTest, CallAndReplyRoundTrip) {

@@ -49,6 +49,10 @@ constexpr std::array kFlags = {
     ServerFlag{"corrupt-check-interval", "0",
                "Milliseconds between the leader's comparisons of every member's HashKV, "
                "raising CORRUPT on a mismatch (0: off)."},
+    ServerFlag{"initial-corrupt-check", "false",
+               "Before serving clients, compare this member's HashKV with its peers' and "
+               "refuse to start on a mismatch.",
+               true},
     ServerFlag{"log-level", "info", "debug, info, warn or error."},
     ServerFlag{"cert-file", "", "Client TLS certificate file."},
     ServerFlag{"key-file", "", "Client TLS key file."},
@@ -354,6 +358,9 @@ Result<ServerConfig> BuildServerConfig(const ConfigValues& values) {
   Result<bool> faults = s.Bool("experimental-fault-injection");
   if (!faults.ok()) return faults.status();
   c.fault_injection = *faults;
+  Result<bool> initial_check = s.Bool("initial-corrupt-check");
+  if (!initial_check.ok()) return initial_check.status();
+  c.initial_corrupt_check = *initial_check;
 
   Result<LogLevel> level = ParseLogLevel(s.Get("log-level"));
   if (!level.ok()) return level.status();

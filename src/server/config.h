@@ -98,6 +98,9 @@ struct ServerConfig {
   // Period of the leader's consistency check (etcd's
   // --experimental-corrupt-check-time; api::CorruptionChecker). 0: off, the default.
   uint32_t corrupt_check_interval_ms = 0;
+  // Compare HashKV with the peers before serving clients, and refuse to
+  // start on a mismatch (etcd's --experimental-initial-corrupt-check).
+  bool initial_corrupt_check = false;
   // Default: kInfo.
   LogLevel log_level = LogLevel::kInfo;
 

@@ -67,6 +67,7 @@ TEST(ServerConfig, Defaults) {
   EXPECT_EQ(c->heartbeat_interval_ms, 100u);
   EXPECT_EQ(c->election_timeout_ms, 1000u);
   EXPECT_EQ(c->corrupt_check_interval_ms, 0u);
+  EXPECT_FALSE(c->initial_corrupt_check);
   EXPECT_EQ(c->log_level, LogLevel::kInfo);
   EXPECT_EQ(c->client_tls, TlsFiles{});
   EXPECT_EQ(c->peer_tls, TlsFiles{});
@@ -109,6 +110,7 @@ TEST(ServerConfig, Flags) {
       "--heartbeat-interval=50",
       "--election-timeout=250",
       "--corrupt-check-interval=60000",
+      "--initial-corrupt-check",
       "--log-level=debug",
       "--auth-token-ttl=60",
   });
@@ -128,6 +130,7 @@ TEST(ServerConfig, Flags) {
   EXPECT_EQ(c->heartbeat_interval_ms, 50u);
   EXPECT_EQ(c->election_timeout_ms, 250u);
   EXPECT_EQ(c->corrupt_check_interval_ms, 60000u);
+  EXPECT_TRUE(c->initial_corrupt_check);
   EXPECT_EQ(c->log_level, LogLevel::kDebug);
   EXPECT_EQ(c->auth_token_ttl_s, 60u);
 }

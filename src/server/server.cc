@@ -177,6 +177,7 @@ class StrataServer::Impl {
   void RefreshGauges();
   void PublishSelf();
   void WatchSpace();
+  api::CorruptionChecker MakeCorruptionChecker();
   void CheckConsistency();
   void ServeHashCall(const std::string& payload, std::function<void(Result<std::string>)> reply);
   Result<kv::HashResult> PeerHash(uint64_t to, int64_t revision);
@@ -474,10 +475,9 @@ void StrataServer::Impl::WatchSpace() {
   }
 }
 
-// With --corrupt-check-interval, the leader compares every member's HashKV
-// with its own that often (api::CorruptionChecker), as etcd's
-// --experimental-corrupt-check-time does.
-void StrataServer::Impl::CheckConsistency() {
+// The checker behind --corrupt-check-interval and --initial-corrupt-check:
+// this member's hash against the other voters', asked through kHashCall.
+api::CorruptionChecker StrataServer::Impl::MakeCorruptionChecker() {
   api::CorruptionCheckDeps deps;
   deps.self = member_id_;
   deps.hash = [this](int64_t revision) { return store_->HashByRev(revision); };
@@ -497,7 +497,13 @@ void StrataServer::Impl::CheckConsistency() {
     raise.mutable_header()->set_internal(true);
     return node_->propose(kRange, raise.SerializeAsString()).get().status;
   };
-  api::CorruptionChecker checker(std::move(deps));
+  return api::CorruptionChecker(std::move(deps));
+}
+
+// With --corrupt-check-interval, the leader compares every voter's HashKV
+// with its own that often, as etcd's --experimental-corrupt-check-time does.
+void StrataServer::Impl::CheckConsistency() {
+  api::CorruptionChecker checker = MakeCorruptionChecker();
   const auto interval = std::chrono::milliseconds(cfg_.corrupt_check_interval_ms);
   for (;;) {
     {
@@ -759,6 +765,8 @@ Status StrataServer::Impl::Start() {
 
   STRATA_RETURN_IF_ERROR(transport_->start(sink_.get()));
   STRATA_RETURN_IF_ERROR(node_->start());
+  if (cfg_.initial_corrupt_check)
+    STRATA_RETURN_IF_ERROR(MakeCorruptionChecker().CheckSelfAgainstPeers());
   lessor_->start();
   STRATA_RETURN_IF_ERROR(StartClientServer());
   STRATA_RETURN_IF_ERROR(StartHttpServer());

@@ -2,7 +2,8 @@
 // RocksDB's checksums, as a bad disk or a bug would) is found by the
 // leader's consistency check (--corrupt-check-interval): the CORRUPT alarm
 // names it, every member then refuses writes with etcd's "corrupt cluster"
-// error and /health fails, while reads keep being served.
+// error and /health fails, while reads keep being served. With
+// --initial-corrupt-check a member starts only if its peers agree with it.
 #include <gtest/gtest.h>
 
 #include "kv/history_key.h"
@@ -88,6 +89,7 @@ TEST(CorruptMemberTest, TheLeaderFindsARewrittenValueAndTheClusterStopsWriting) 
   const int leader = c.WaitLeader();
   ASSERT_GE(leader, 0);
   const int victim = (leader + 1) % 3;
+  const int bystander = (leader + 2) % 3;
   Stubs to_leader(c.member(leader).client_endpoint());
   Stubs to_victim(c.member(victim).client_endpoint());
 
@@ -104,6 +106,15 @@ TEST(CorruptMemberTest, TheLeaderFindsARewrittenValueAndTheClusterStopsWriting) 
   ASSERT_TRUE(WaitFor([&] { return Get(to_victim, "victim", true) == "good"; }));
   const uint64_t victim_id = MemberId(to_victim);
   ASSERT_NE(victim_id, 0u);
+
+  // A member whose peers agree with it passes the start-up check.
+  c.Stop(bystander);
+  std::vector<std::string> with_start_check = kCheckOften;
+  with_start_check.push_back("--initial-corrupt-check");
+  ASSERT_TRUE(c.Start(bystander, with_start_check));
+  ASSERT_TRUE(c.WaitHealthy(bystander, seconds(60))) << c.LogTail(bystander);
+  EXPECT_NE(c.LogTail(bystander, 400).find("2 peers agree"), std::string::npos)
+      << c.LogTail(bystander);
 
   c.Stop(victim);
   Status rewritten = RewriteValue(c.member(victim).data_dir, "victim", revision, "evil");
@@ -123,6 +134,15 @@ TEST(CorruptMemberTest, TheLeaderFindsARewrittenValueAndTheClusterStopsWriting) 
   EXPECT_EQ(Get(to_victim, "victim", true), "evil");
   EXPECT_EQ(Get(to_leader, "after", false), "") << "a refused write changes nothing";
   EXPECT_FALSE(c.Healthy(leader)) << "/health reports the alarm";
+
+  // The victim refuses to start with the start-up check: its peers differ.
+  c.Stop(victim);
+  testing::CommandResult refused =
+      testing::Run(c.CommandLine(victim, with_start_check), "", seconds(120));
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE((refused.out + refused.err).find("found data inconsistency with peers"),
+            std::string::npos)
+      << refused.out << refused.err;
 }
 
 }  // namespace

@@ -126,9 +126,11 @@ class Cluster {
   // The last lines of member i's log, for failure messages.
   std::string LogTail(int i, int lines = 40) const;
 
- private:
+  // The command line Start(i, extra) runs (for running a member in the
+  // foreground, e.g. to see it refuse to start).
   std::vector<std::string> CommandLine(int i, const std::vector<std::string>& extra) const;
 
+ private:
   std::string dir_;
   bool tls_ = false;
   std::vector<Member> members_;
