@@ -81,10 +81,10 @@ Status CorruptionChecker::CheckSelfAgainstPeers() {
     if (theirs->hash != mine->hash) differ += fmt::format(" {:x}", peer);
   }
   if (!differ.empty()) {
-    return Status::Corruption(fmt::format(
-        "member {:x}: the history up to revision {} differs from that of member(s){} "
-        "(HashKV {} here); found data inconsistency with peers",
-        deps_.self, revision, differ, mine->hash));
+    return Status::Corruption(
+        fmt::format("member {:x}: the history up to revision {} differs from that of member(s){} "
+                    "(HashKV {} here); found data inconsistency with peers",
+                    deps_.self, revision, differ, mine->hash));
   }
   spdlog::info("start-up corruption check at revision {}: {} peers agree", revision, checked);
   return Status::Ok();

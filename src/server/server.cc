@@ -765,8 +765,9 @@ Status StrataServer::Impl::Start() {
 
   STRATA_RETURN_IF_ERROR(transport_->start(sink_.get()));
   STRATA_RETURN_IF_ERROR(node_->start());
-  if (cfg_.initial_corrupt_check)
+  if (cfg_.initial_corrupt_check) {
     STRATA_RETURN_IF_ERROR(MakeCorruptionChecker().CheckSelfAgainstPeers());
+  }
   lessor_->start();
   STRATA_RETURN_IF_ERROR(StartClientServer());
   STRATA_RETURN_IF_ERROR(StartHttpServer());
