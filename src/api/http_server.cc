@@ -12,6 +12,7 @@
 
 #include "api/etcd_status.h"
 #include "api/http_gateway.h"
+#include "api/rpc_gateway.h"
 
 namespace strata::api {
 namespace {
@@ -134,6 +135,9 @@ Status HttpServer::Start() {
   if (deps_.kv != nullptr) {
     gateway_ = std::make_unique<KvGateway>(deps_.kv, deps_.metrics, options_.kv_deadline);
   }
+  if (deps_.rpc_channel != nullptr) {
+    rpc_gateway_ = std::make_unique<RpcGateway>(deps_.rpc_channel, options_.kv_deadline);
+  }
   Route();
 
   if (options_.port == 0) {
@@ -163,6 +167,7 @@ void HttpServer::Stop() {
     stopped_ = true;
   }
   if (gateway_ != nullptr) gateway_->Shutdown();
+  if (rpc_gateway_ != nullptr) rpc_gateway_->Shutdown();
   // httplib's stop() does nothing until the listener has entered its accept
   // loop (is_running()); the wait is microseconds after a fresh Start().
   while (!server_->is_running() && !listener_done_.load()) {
@@ -257,6 +262,13 @@ void HttpServer::Route() {
              }
              Reply(res, gateway_->Handle(req.matches[1].str(), req.body, caller));
            });
+  }
+  if (rpc_gateway_ != nullptr) {
+    // After /v3/kv/<op>: the other services, and etcd's /v3/kv/lease/* aliases.
+    s.Post(R"(/v3(?:beta)?/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      Reply(res, rpc_gateway_->Handle(req.matches[1].str(), req.body,
+                                      req.get_header_value("Authorization")));
+    });
   }
 
   // Errors httplib answers by itself (no route, body too large, unparsable

@@ -43,6 +43,10 @@
 #include "api/metrics.h"
 #include "base/status.h"
 
+namespace grpc {
+class Channel;
+}  // namespace grpc
+
 namespace httplib {
 class Server;
 }  // namespace httplib
@@ -50,6 +54,7 @@ class Server;
 namespace strata::api {
 
 class KvGateway;
+class RpcGateway;
 
 struct HealthState {
   // True when this member knows the current leader.
@@ -112,6 +117,9 @@ struct HttpDeps {
   std::function<MemberStats()> stats;
   // Not owned; must outlive the server. Null: no /v3/kv routes (404).
   KvFrontend* kv = nullptr;
+  // Where the rest of the JSON gateway sends its calls (RpcGateway): this
+  // member's gRPC services. Null: no /v3 routes besides /v3/kv (404).
+  std::shared_ptr<grpc::Channel> rpc_channel;
   // Resolves the caller of a gateway call from its Authorization header (the
   // token, as etcd's gateway takes it). Empty: every call is anonymous.
   std::function<Result<Caller>(const std::string& token)> authenticate;
@@ -174,6 +182,7 @@ class HttpServer {
   const HttpDeps deps_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<KvGateway> gateway_;
+  std::unique_ptr<RpcGateway> rpc_gateway_;
   std::thread listener_;
   std::atomic<bool> listener_done_{false};
   int port_ = 0;

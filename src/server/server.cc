@@ -400,6 +400,9 @@ Status StrataServer::Impl::StartHttpServer() {
   deps.metrics = metrics_.get();
   deps.kv = kv_.get();
   deps.authenticate = [this](const std::string& token) { return authenticator_->FromToken(token); };
+  // The JSON gateway's other services go through this member's own gRPC
+  // server, as etcd's grpc-gateway dials its own listener.
+  deps.rpc_channel = client_server_->InProcessChannel(grpc::ChannelArguments());
   if (faults_) {
     deps.faults_state = [this] { return FaultsJson(*faults_); };
     deps.set_faults = [this](const std::string& body) { return SetFaults(body, faults_.get()); };
