@@ -125,8 +125,9 @@ struct HttpDeps {
   std::function<Result<Caller>(const std::string& token)> authenticate;
   // Fault injection (only with --experimental-fault-injection; else empty):
   // GET /debug/faults answers faults_state(); PUT sets them from the JSON
-  // body ({"blocked_to":["<hex id>",...],"blocked_from":[...]}) and answers
-  // 400 with the message on a bad body; DELETE heals.
+  // body ({"blocked_to":["<hex id>",...],"blocked_from":[...],
+  // "delay_min_ms":N,"delay_max_ms":M}, each field optional) and answers 400
+  // with the message on a bad body; DELETE heals.
   std::function<std::string()> faults_state;
   std::function<Status(const std::string& body)> set_faults;
 };

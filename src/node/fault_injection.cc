@@ -1,5 +1,7 @@
 #include "node/fault_injection.h"
 
+#include "base/assert.h"
+
 namespace strata::node {
 
 void FaultSwitch::set_blocked(std::set<raft::NodeId> outgoing, std::set<raft::NodeId> incoming) {
@@ -28,6 +30,25 @@ std::set<raft::NodeId> FaultSwitch::blocked_from() const {
   return from_;
 }
 
+void FaultSwitch::set_delay(std::chrono::milliseconds min, std::chrono::milliseconds max) {
+  STRATA_ASSERT(min <= max);
+  std::lock_guard lock(mu_);
+  delay_min_ = min;
+  delay_max_ = max;
+}
+
+std::pair<std::chrono::milliseconds, std::chrono::milliseconds> FaultSwitch::delay_range() const {
+  std::lock_guard lock(mu_);
+  return {delay_min_, delay_max_};
+}
+
+std::chrono::milliseconds FaultSwitch::next_delay() const {
+  std::lock_guard lock(mu_);
+  if (delay_max_.count() == 0) return delay_max_;
+  std::uniform_int_distribution<int64_t> draw(delay_min_.count(), delay_max_.count());
+  return std::chrono::milliseconds(draw(rng_));
+}
+
 void FaultyTransport::send(std::vector<raft::Message> messages) {
   std::vector<raft::Message> passed;
   passed.reserve(messages.size());
@@ -46,9 +67,54 @@ void FaultyTransport::forward(raft::NodeId leader, raft::RangeId range, std::str
   if (!faults_->blocks_to(leader)) inner_->forward(leader, range, std::move(proposal));
 }
 
+FaultySink::FaultySink(MessageSink* inner, const FaultSwitch* faults)
+    : inner_(inner), faults_(faults), delayer_([this] { DelayLoop(); }) {}
+
+FaultySink::~FaultySink() { stop(); }
+
 void FaultySink::deliver(std::vector<raft::Message> messages) {
   std::erase_if(messages, [this](const raft::Message& m) { return faults_->blocks_from(m.from); });
-  if (!messages.empty()) inner_->deliver(std::move(messages));
+  if (messages.empty()) return;
+  if (faults_->delay_range().second.count() == 0) return inner_->deliver(std::move(messages));
+  const Clock::time_point now = Clock::now();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    for (raft::Message& m : messages) held_.emplace(now + faults_->next_delay(), std::move(m));
+  }
+  wake_.notify_one();
+}
+
+void FaultySink::DelayLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (held_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    const Clock::time_point due = held_.begin()->first;
+    if (Clock::now() < due) {
+      wake_.wait_until(lock, due);
+      continue;
+    }
+    std::vector<raft::Message> ready;
+    auto end = held_.upper_bound(Clock::now());
+    for (auto it = held_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+    held_.erase(held_.begin(), end);
+    lock.unlock();
+    inner_->deliver(std::move(ready));
+    lock.lock();
+  }
+}
+
+void FaultySink::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    held_.clear();
+  }
+  wake_.notify_all();
+  if (delayer_.joinable()) delayer_.join();
 }
 
 }  // namespace strata::node

@@ -1,7 +1,9 @@
 // Fault injection for fault tests: a switch that cuts this member off from
 // chosen peers, in one direction or both, by dropping raft messages and
-// forwarded proposals at the transport's edges. Off unless the server runs
-// with --experimental-fault-injection (scripts/chaos drives it over HTTP).
+// forwarded proposals at the transport's edges, and that holds incoming raft
+// messages back for a random delay each (a slow or distant member: messages
+// arrive late and out of order). Off unless the server runs with
+// --experimental-fault-injection (scripts/chaos drives it over HTTP).
 //
 // FaultyTransport decorates the outgoing Transport; FaultySink decorates
 // the MessageSink that incoming peer traffic is delivered to. A dropped
@@ -10,8 +12,14 @@
 // Thread-safety: all methods are safe from any thread.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
+#include <random>
 #include <set>
+#include <thread>
+#include <utility>
 
 #include "node/node.h"
 #include "node/transport_sink.h"
@@ -28,10 +36,19 @@ class FaultSwitch {
   std::set<raft::NodeId> blocked_to() const;
   std::set<raft::NodeId> blocked_from() const;
 
+  // Holds every incoming raft message back for a delay drawn uniformly from
+  // [min, max] (0, 0: none). REQUIRES: min <= max.
+  void set_delay(std::chrono::milliseconds min, std::chrono::milliseconds max);
+  std::pair<std::chrono::milliseconds, std::chrono::milliseconds> delay_range() const;
+  // A draw from the delay range.
+  std::chrono::milliseconds next_delay() const;
+
  private:
   mutable std::mutex mu_;
-  std::set<raft::NodeId> to_;    // Guarded by mu_.
-  std::set<raft::NodeId> from_;  // Guarded by mu_.
+  std::set<raft::NodeId> to_;                              // Guarded by mu_.
+  std::set<raft::NodeId> from_;                            // Guarded by mu_.
+  std::chrono::milliseconds delay_min_{0}, delay_max_{0};  // Guarded by mu_.
+  mutable std::mt19937_64 rng_{1};                         // Guarded by mu_.
 };
 
 class FaultyTransport final : public Transport {
@@ -51,8 +68,11 @@ class FaultyTransport final : public Transport {
 
 class FaultySink final : public MessageSink {
  public:
-  // Neither owned; both outlive this.
-  FaultySink(MessageSink* inner, const FaultSwitch* faults) : inner_(inner), faults_(faults) {}
+  // Neither owned; both outlive this (or its stop()).
+  FaultySink(MessageSink* inner, const FaultSwitch* faults);
+  ~FaultySink() override;  // stop().
+  // Delivers what is not blocked: at once, or from the delay thread when
+  // the switch holds messages back.
   void deliver(std::vector<raft::Message> messages) override;
   void deliver_forwarded(raft::RangeId range, std::string proposal) override {
     inner_->deliver_forwarded(range, std::move(proposal));
@@ -64,9 +84,23 @@ class FaultySink final : public MessageSink {
     inner_->report_unreachable(range, to);
   }
 
+  // Ends the delay thread, dropping what it still holds; later delayed
+  // messages are dropped too. After it returns, the delay thread never
+  // calls inner again. Idempotent.
+  void stop();
+
  private:
+  using Clock = std::chrono::steady_clock;
+  void DelayLoop();
+
   MessageSink* const inner_;
   const FaultSwitch* const faults_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  // Held-back messages by due time, then arrival.
+  std::multimap<Clock::time_point, raft::Message> held_;  // Guarded by mu_.
+  bool stopping_ = false;                                 // Guarded by mu_.
+  std::thread delayer_;
 };
 
 }  // namespace strata::node

@@ -122,8 +122,11 @@ std::string FaultsJson(const node::FaultSwitch& faults) {
     for (raft::NodeId id : set) out.push_back(FormatId(id.value()));
     return out;
   };
+  const auto [delay_min, delay_max] = faults.delay_range();
   return nlohmann::json{{"blocked_to", ids(faults.blocked_to())},
-                        {"blocked_from", ids(faults.blocked_from())}}
+                        {"blocked_from", ids(faults.blocked_from())},
+                        {"delay_min_ms", delay_min.count()},
+                        {"delay_max_ms", delay_max.count()}}
       .dump();
 }
 
@@ -147,12 +150,29 @@ Status SetFaults(const std::string& body, node::FaultSwitch* faults) {
     }
     return Status::Ok();
   };
+  auto millis = [&](const char* field, int64_t* out) -> Status {
+    if (!json.contains(field)) return Status::Ok();
+    if (!json[field].is_number_unsigned() || json[field].get<uint64_t>() > 600000) {
+      return Status::InvalidArgument(std::string("faults: ") + field +
+                                     " is not a number of milliseconds from 0 to 600000");
+    }
+    *out = json[field].get<int64_t>();
+    return Status::Ok();
+  };
   std::set<raft::NodeId> to, from;
   STRATA_RETURN_IF_ERROR(ids("blocked_to", &to));
   STRATA_RETURN_IF_ERROR(ids("blocked_from", &from));
+  int64_t delay_min = 0, delay_max = 0;
+  STRATA_RETURN_IF_ERROR(millis("delay_min_ms", &delay_min));
+  STRATA_RETURN_IF_ERROR(millis("delay_max_ms", &delay_max));
+  if (delay_min > delay_max) {
+    return Status::InvalidArgument("faults: delay_min_ms is above delay_max_ms");
+  }
   faults->set_blocked(std::move(to), std::move(from));
-  spdlog::warn("fault injection: blocking {} peer(s) outgoing, {} incoming",
-               faults->blocked_to().size(), faults->blocked_from().size());
+  faults->set_delay(std::chrono::milliseconds(delay_min), std::chrono::milliseconds(delay_max));
+  spdlog::warn(
+      "fault injection: blocking {} peer(s) outgoing, {} incoming; incoming delay {}-{} ms",
+      faults->blocked_to().size(), faults->blocked_from().size(), delay_min, delay_max);
   return Status::Ok();
 }
 
@@ -792,6 +812,7 @@ void StrataServer::Impl::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  if (faulty_sink_) faulty_sink_->stop();  // Its delay thread delivers to the node.
   if (space_watcher_.joinable()) space_watcher_.join();
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
   if (http_) http_->Stop();

@@ -171,6 +171,12 @@ Status ChaosCluster::Block(const std::map<int, std::set<int>>& blocked) {
   return Status::Ok();
 }
 
+Status ChaosCluster::Delay(int slot, milliseconds min, milliseconds max) {
+  return PutFaults(slot, "PUT",
+                   "{\"delay_min_ms\":" + std::to_string(min.count()) +
+                       ",\"delay_max_ms\":" + std::to_string(max.count()) + "}");
+}
+
 Status ChaosCluster::HealNetwork(seconds timeout) {
   Status last;
   for (int slot : members_) {

@@ -62,6 +62,9 @@ class ChaosCluster {
   // slots in blocked[slot] (both directions). Members not in the map are
   // left as they are.
   Status Block(const std::map<int, std::set<int>>& blocked);
+  // Member `slot` holds every incoming raft message back for a delay drawn
+  // from [min, max] (its fault switch; blocks are cleared).
+  Status Delay(int slot, std::chrono::milliseconds min, std::chrono::milliseconds max);
   // Clears the fault switch of every running member (retrying for up to
   // `timeout`, as a member may be restarting).
   Status HealNetwork(std::chrono::seconds timeout = std::chrono::seconds(30));

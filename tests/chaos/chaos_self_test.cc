@@ -15,6 +15,7 @@ namespace {
 
 using check::Call;
 using check::Reply;
+using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST(ChaosSelfTest, CheckerFindsAStaleReadInTheHistoryFile) {
@@ -98,6 +99,32 @@ TEST(ChaosSelfTest, FaultSwitchCutsAFollowerOffUntilHealed) {
     ASSERT_TRUE(Put(c, c.WaitLeader(), "cut/" + std::to_string(i)).ok());
   }
   EXPECT_FALSE(c.WaitCaughtUp(seconds(3)).ok()) << "the cut-off follower caught up";
+  ASSERT_TRUE(c.HealNetwork().ok());
+  Status caught_up = c.WaitCaughtUp(seconds(60));
+  EXPECT_TRUE(caught_up.ok()) << caught_up.ToString();
+  Status same = c.WaitSameHash(seconds(60));
+  EXPECT_TRUE(same.ok()) << same.ToString();
+}
+
+// A commit needs a message to a follower and its answer back, each held
+// back at its receiver: with every member delaying by at least 100 ms, no
+// put is acknowledged in under 200 ms. Healing makes them fast again, and
+// the members still agree.
+TEST(ChaosSelfTest, DelayedMessagesSlowEveryCommitUntilHealed) {
+  ChaosCluster c(3);
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_GE(c.WaitLeader(), 0);
+  EXPECT_FALSE(c.Delay(0, milliseconds(5), milliseconds(1)).ok()) << "min above max is refused";
+  for (int slot = 0; slot < 3; ++slot) {
+    ASSERT_TRUE(c.Delay(slot, milliseconds(100), milliseconds(120)).ok());
+  }
+  for (int i = 0; i < 5; ++i) {
+    const int leader = c.WaitLeader();
+    ASSERT_GE(leader, 0);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(Put(c, leader, "slow/" + std::to_string(i)).ok());
+    EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(200)) << "put " << i;
+  }
   ASSERT_TRUE(c.HealNetwork().ok());
   Status caught_up = c.WaitCaughtUp(seconds(60));
   EXPECT_TRUE(caught_up.ok()) << caught_up.ToString();

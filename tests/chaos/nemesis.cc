@@ -11,8 +11,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::steady_clock;
 
-constexpr FaultKind kAll[] = {FaultKind::kKill, FaultKind::kKillLeader, FaultKind::kPause,
-                              FaultKind::kPartition, FaultKind::kMembership};
+constexpr FaultKind kAll[] = {FaultKind::kKill,      FaultKind::kKillLeader, FaultKind::kPause,
+                              FaultKind::kPartition, FaultKind::kMembership, FaultKind::kDelay};
 
 std::string Slots(const std::set<int>& slots) {
   std::string out = "{";
@@ -34,6 +34,8 @@ std::string FaultName(FaultKind kind) {
       return "partition";
     case FaultKind::kMembership:
       return "membership";
+    case FaultKind::kDelay:
+      return "delay";
   }
   return "?";
 }
@@ -50,8 +52,9 @@ Result<std::vector<FaultKind>> ParseFaults(const std::string& list) {
     auto it = std::find_if(std::begin(kAll), std::end(kAll),
                            [&](FaultKind k) { return FaultName(k) == name; });
     if (it == std::end(kAll)) {
-      return Status::InvalidArgument("unknown fault \"" + name +
-                                     "\" (kill, kill-leader, pause, partition, membership, all)");
+      return Status::InvalidArgument(
+          "unknown fault \"" + name +
+          "\" (kill, kill-leader, pause, partition, membership, delay, all)");
     }
     out.push_back(*it);
   }
@@ -113,6 +116,9 @@ void Nemesis::Run(steady_clock::time_point end) {
         break;
       case FaultKind::kMembership:
         s = Membership(hold);
+        break;
+      case FaultKind::kDelay:
+        s = Delay(hold);
         break;
     }
     if (s.ok()) s = Recover();
@@ -233,6 +239,24 @@ Status Nemesis::Membership(milliseconds hold) {
   if (!added.ok()) return added.status();
   Log("  added member " + std::to_string(*added) + " (id " + std::to_string(cluster_->id(*added)) +
       ")");
+  return held;
+}
+
+Status Nemesis::Delay(milliseconds hold) {
+  std::vector<int> slowed = cluster_->members();
+  milliseconds min(0), max(150);
+  std::string what = "every member's incoming raft messages by 0-150 ms";
+  if (rng_.one_in(2)) {
+    slowed = {RandomMember()};
+    min = milliseconds(200);
+    max = milliseconds(800);
+    what = "member " + std::to_string(slowed[0]) + "'s incoming raft messages by 200-800 ms";
+  }
+  Log("delay " + what + " for " + std::to_string(hold.count()) + " ms");
+  for (int slot : slowed) STRATA_RETURN_IF_ERROR(cluster_->Delay(slot, min, max));
+  Status held = Hold(hold, /*majority_up=*/true, "delayed messages");
+  STRATA_RETURN_IF_ERROR(cluster_->HealNetwork());
+  Log("  healed");
   return held;
 }
 

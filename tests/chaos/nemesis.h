@@ -12,7 +12,11 @@
 //               from the majority, the leader alone, or a bridge (two
 //               sides that only one member connects);
 //   membership  remove a random member (the leader sometimes), then add a
-//               new, empty member in its place.
+//               new, empty member in its place;
+//   delay       hold incoming raft messages back for a random 0-150 ms each
+//               (so they also arrive out of order) on every member, or 200
+//               to 800 ms on one member (a slow member, slower than the
+//               election timeout), with the fault switch.
 //
 // Thread-safety: none; runs on the thread that owns the cluster.
 #pragma once
@@ -31,9 +35,9 @@
 
 namespace strata::chaos {
 
-enum class FaultKind { kKill, kKillLeader, kPause, kPartition, kMembership };
+enum class FaultKind { kKill, kKillLeader, kPause, kPartition, kMembership, kDelay };
 
-// "kill", "kill-leader", "pause", "partition", "membership".
+// "kill", "kill-leader", "pause", "partition", "membership", "delay".
 std::string FaultName(FaultKind kind);
 // A comma-separated list of fault names, or "all". kInvalidArgument
 // naming an unknown one.
@@ -77,6 +81,7 @@ class Nemesis {
   Status Pause(std::chrono::milliseconds hold);
   Status Partition(std::chrono::milliseconds hold);
   Status Membership(std::chrono::milliseconds hold);
+  Status Delay(std::chrono::milliseconds hold);
   // Sleeps `hold`; checks writes progressed in its second half when
   // `majority_up` and the hold is long enough.
   Status Hold(std::chrono::milliseconds hold, bool majority_up, const std::string& what);
