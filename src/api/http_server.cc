@@ -120,7 +120,11 @@ Status HttpServer::Start() {
   }
 
   server_ = std::make_unique<httplib::Server>();
-  const size_t workers = static_cast<size_t>(options_.worker_threads);
+  if (options_.max_gateway_streams < 0) {
+    return Status::InvalidArgument("http max_gateway_streams must not be negative");
+  }
+  const size_t workers = static_cast<size_t>(
+      options_.worker_threads + (deps_.rpc_channel != nullptr ? options_.max_gateway_streams : 0));
   server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_tcp_nodelay(true);
@@ -136,7 +140,8 @@ Status HttpServer::Start() {
     gateway_ = std::make_unique<KvGateway>(deps_.kv, deps_.metrics, options_.kv_deadline);
   }
   if (deps_.rpc_channel != nullptr) {
-    rpc_gateway_ = std::make_unique<RpcGateway>(deps_.rpc_channel, options_.kv_deadline);
+    rpc_gateway_ = std::make_unique<RpcGateway>(deps_.rpc_channel, options_.kv_deadline,
+                                                options_.max_gateway_streams);
   }
   Route();
 
@@ -266,8 +271,24 @@ void HttpServer::Route() {
   if (rpc_gateway_ != nullptr) {
     // After /v3/kv/<op>: the other services, and etcd's /v3/kv/lease/* aliases.
     s.Post(R"(/v3(?:beta)?/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
-      Reply(res, rpc_gateway_->Handle(req.matches[1].str(), req.body,
-                                      req.get_header_value("Authorization")));
+      const std::string path = req.matches[1].str();
+      const std::string token = req.get_header_value("Authorization");
+      if (!RpcGateway::IsStreaming(path)) {
+        return Reply(res, rpc_gateway_->Handle(path, req.body, token));
+      }
+      auto opened = rpc_gateway_->OpenStream(path, req.body, token);
+      if (auto* refused = std::get_if<GatewayReply>(&opened)) return Reply(res, *refused);
+      // Owned by the provider, so the stream slot is given back even if the
+      // provider never runs (the client left before the headers went out).
+      std::shared_ptr<RpcGateway::StreamCall> call =
+          std::move(std::get<std::unique_ptr<RpcGateway::StreamCall>>(opened));
+      res.set_chunked_content_provider(kJson, [call](size_t, httplib::DataSink& sink) {
+        call->Serve(
+            [&sink](std::string_view chunk) { return sink.write(chunk.data(), chunk.size()); },
+            [&sink] { return sink.is_writable(); });
+        sink.done();
+        return true;
+      });
     });
   }
 

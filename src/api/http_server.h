@@ -16,10 +16,11 @@
 // Errors are JSON in the gateway's shape {"error","message","code"}: 404 for
 // unknown paths, 413 for bodies over max_body_bytes.
 //
-// Threading: a listener thread plus a fixed pool of worker_threads workers;
-// each keep-alive connection holds a worker while open (up to
-// keep_alive_timeout when idle). Gateway calls block their worker until the
-// frontend answers (at most kv_deadline).
+// Threading: a listener thread plus a fixed pool of worker_threads workers
+// (and max_gateway_streams more with the RPC gateway); each keep-alive
+// connection holds a worker while open (up to keep_alive_timeout when idle).
+// Gateway calls block their worker until the frontend answers (at most
+// kv_deadline); a gateway stream (a watch) holds its worker until it ends.
 //
 // Thread-safety: Start(), Stop() and port() may be called from any thread;
 // the HttpDeps callbacks are called concurrently from the workers.
@@ -144,6 +145,9 @@ struct HttpOptions {
   // Worker threads serving connections. Default: 4 (blocking gateway calls
   // and idle keep-alive connections must not starve /health on 2 cores).
   int worker_threads = 4;
+  // Streaming gateway calls (/v3/watch, ...) open at a time, each with a
+  // worker of its own; more are refused with 429. Default: 8.
+  int max_gateway_streams = 8;
   // How long a gateway call waits for the frontend, else 504. Default: 10 s.
   std::chrono::milliseconds kv_deadline{10000};
   // An idle keep-alive connection is closed after this long; it bounds how

@@ -1,7 +1,8 @@
 // etcd's JSON gateway beyond KV against a real 3-member cluster, with curl
-// as a user would drive it: a lease's life, membership and maintenance,
-// locks, and auth tokens travelling in the Authorization header; etcdctl
-// confirms what the gateway did. Bytes are base64: "foo" is Zm9v, "bar"
+// as a user would drive it: a lease's life and keep-alive, a watch
+// streaming events, membership and maintenance, locks, and auth tokens
+// travelling in the Authorization header; etcdctl confirms what the
+// gateway did. Bytes are base64: "foo" is Zm9v, "bar"
 // YmFy.
 #include <gtest/gtest.h>
 
@@ -86,8 +87,28 @@ TEST_F(HttpGatewayTest, MembershipAndMaintenance) {
       Post(*cluster_, leader, "/v3/maintenance/transfer-leadership", R"({"targetID":"123"})");
   EXPECT_GE(bad_target.status, 400) << bad_target.body.dump();
   EXPECT_EQ(bad_target.body.value("message", ""), "etcdserver: bad leader transferee");
-  HttpReply watch = Post(*cluster_, 0, "/v3/watch", R"({"create_request":{"key":"Zm9v"}})");
-  EXPECT_EQ(watch.status, 501) << watch.body.dump();
+}
+
+TEST_F(HttpGatewayTest, AKeepAliveRenewsAndAWatchStreamsEvents) {
+  HttpReply grant = Post(*cluster_, 0, "/v3/lease/grant", R"({"TTL": "60"})");
+  ASSERT_EQ(grant.status, 200) << grant.body.dump();
+  const std::string id = grant.body.value("ID", "");
+  HttpReply renewed = Post(*cluster_, 1, "/v3/lease/keepalive", R"({"ID":")" + id + "\"}");
+  ASSERT_EQ(renewed.status, 200) << renewed.body.dump();
+  EXPECT_EQ(renewed.body["result"].value("ID", ""), id) << renewed.body.dump();
+  EXPECT_EQ(renewed.body["result"].value("TTL", ""), "60") << renewed.body.dump();
+
+  // Key "w" is dw==; value "bar" is YmFy.
+  Background watch(
+      {"curl", "-sS", "-N", "--max-time", "60", "-X", "POST", "--data",
+       R"({"create_request":{"key":"dw=="}})",
+       "http://127.0.0.1:" + std::to_string(cluster_->member(2).metrics_port) + "/v3/watch"});
+  ASSERT_TRUE(watch.WaitForOutput(R"("created":true)")) << watch.output();
+  ASSERT_EQ(cluster_->Etcdctl({"put", "w", "bar"}).exit_code, 0);
+  ASSERT_TRUE(watch.WaitForOutput(R"("value":"YmFy")")) << watch.output();
+  const std::string first_line = watch.output().substr(0, watch.output().find('\n'));
+  auto created = nlohmann::json::parse(first_line, nullptr, false);
+  EXPECT_EQ(created["result"].value("created", false), true) << first_line;
 }
 
 TEST_F(HttpGatewayTest, ALockTakenAndReleased) {
