@@ -127,8 +127,9 @@ struct HttpDeps {
   // Fault injection (only with --experimental-fault-injection; else empty):
   // GET /debug/faults answers faults_state(); PUT sets them from the JSON
   // body ({"blocked_to":["<hex id>",...],"blocked_from":[...],
-  // "delay_min_ms":N,"delay_max_ms":M}, each field optional) and answers 400
-  // with the message on a bad body; DELETE heals.
+  // "delay_min_ms":N,"delay_max_ms":M,"disk_stall_min_ms":N,
+  // "disk_stall_max_ms":M}, each field optional) and answers 400 with the
+  // message on a bad body; DELETE heals.
   std::function<std::string()> faults_state;
   std::function<Status(const std::string& body)> set_faults;
 };

@@ -44,9 +44,32 @@ std::pair<std::chrono::milliseconds, std::chrono::milliseconds> FaultSwitch::del
 
 std::chrono::milliseconds FaultSwitch::next_delay() const {
   std::lock_guard lock(mu_);
-  if (delay_max_.count() == 0) return delay_max_;
-  std::uniform_int_distribution<int64_t> draw(delay_min_.count(), delay_max_.count());
+  return DrawLocked(delay_min_, delay_max_);
+}
+
+std::chrono::milliseconds FaultSwitch::DrawLocked(std::chrono::milliseconds min,
+                                                  std::chrono::milliseconds max) const {
+  if (max.count() == 0) return max;
+  std::uniform_int_distribution<int64_t> draw(min.count(), max.count());
   return std::chrono::milliseconds(draw(rng_));
+}
+
+void FaultSwitch::set_disk_stall(std::chrono::milliseconds min, std::chrono::milliseconds max) {
+  STRATA_ASSERT(min <= max);
+  std::lock_guard lock(mu_);
+  stall_min_ = min;
+  stall_max_ = max;
+}
+
+std::pair<std::chrono::milliseconds, std::chrono::milliseconds> FaultSwitch::disk_stall_range()
+    const {
+  std::lock_guard lock(mu_);
+  return {stall_min_, stall_max_};
+}
+
+std::chrono::milliseconds FaultSwitch::disk_stall() const {
+  std::lock_guard lock(mu_);
+  return DrawLocked(stall_min_, stall_max_);
 }
 
 void FaultyTransport::send(std::vector<raft::Message> messages) {

@@ -1,9 +1,11 @@
 // Fault injection for fault tests: a switch that cuts this member off from
 // chosen peers, in one direction or both, by dropping raft messages and
-// forwarded proposals at the transport's edges, and that holds incoming raft
+// forwarded proposals at the transport's edges, that holds incoming raft
 // messages back for a random delay each (a slow or distant member: messages
-// arrive late and out of order). Off unless the server runs with
-// --experimental-fault-injection (scripts/chaos drives it over HTTP).
+// arrive late and out of order), and that stalls each synced raft log write
+// (a slow disk; NodeOptions::synced_write_stall asks disk_stall()). Off
+// unless the server runs with --experimental-fault-injection (scripts/chaos
+// drives it over HTTP).
 //
 // FaultyTransport decorates the outgoing Transport; FaultySink decorates
 // the MessageSink that incoming peer traffic is delivered to. A dropped
@@ -43,11 +45,23 @@ class FaultSwitch {
   // A draw from the delay range.
   std::chrono::milliseconds next_delay() const;
 
+  // Stalls every synced raft log write for a time drawn uniformly from
+  // [min, max] (0, 0: none). REQUIRES: min <= max.
+  void set_disk_stall(std::chrono::milliseconds min, std::chrono::milliseconds max);
+  std::pair<std::chrono::milliseconds, std::chrono::milliseconds> disk_stall_range() const;
+  // A draw from the stall range.
+  std::chrono::milliseconds disk_stall() const;
+
  private:
+  // A draw from [min, max]. REQUIRES: mu_ held.
+  std::chrono::milliseconds DrawLocked(std::chrono::milliseconds min,
+                                       std::chrono::milliseconds max) const;
+
   mutable std::mutex mu_;
   std::set<raft::NodeId> to_;                              // Guarded by mu_.
   std::set<raft::NodeId> from_;                            // Guarded by mu_.
   std::chrono::milliseconds delay_min_{0}, delay_max_{0};  // Guarded by mu_.
+  std::chrono::milliseconds stall_min_{0}, stall_max_{0};  // Guarded by mu_.
   mutable std::mt19937_64 rng_{1};                         // Guarded by mu_.
 };
 

@@ -153,5 +153,23 @@ TEST(FaultInjectionTest, HealedDelayDeliversAtOnceAndStopDropsWhatIsHeld) {
   EXPECT_EQ(node.delivered[0].index, raft::Index(2));
 }
 
+TEST(FaultInjectionTest, DiskStallsAreDrawnFromTheirRange) {
+  using std::chrono::milliseconds;
+  FaultSwitch faults;
+  EXPECT_EQ(faults.disk_stall(), milliseconds(0)) << "none by default";
+  faults.set_disk_stall(milliseconds(10), milliseconds(20));
+  EXPECT_EQ(faults.disk_stall_range(), std::make_pair(milliseconds(10), milliseconds(20)));
+  std::set<int64_t> seen;
+  for (int i = 0; i < 200; ++i) {
+    const milliseconds stall = faults.disk_stall();
+    ASSERT_GE(stall, milliseconds(10));
+    ASSERT_LE(stall, milliseconds(20));
+    seen.insert(stall.count());
+  }
+  EXPECT_GT(seen.size(), 5u) << "the draws vary";
+  faults.set_disk_stall(milliseconds(0), milliseconds(0));
+  EXPECT_EQ(faults.disk_stall(), milliseconds(0));
+}
+
 }  // namespace
 }  // namespace strata::node

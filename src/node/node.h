@@ -96,6 +96,10 @@ struct NodeOptions {
   std::chrono::milliseconds snapshot_image_ttl{60000};
   // Not owned; may be null. Must outlive the node.
   NodeObserver* observer = nullptr;
+  // Fault injection only (--experimental-fault-injection): asked before
+  // each synced log write, which then stalls that long first, as on a disk
+  // whose fsync is slow. Empty: no stall.
+  std::function<std::chrono::milliseconds()> synced_write_stall;
 };
 
 using ApplyCallback = std::function<void(ApplyResult)>;

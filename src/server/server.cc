@@ -123,10 +123,11 @@ std::string FaultsJson(const node::FaultSwitch& faults) {
     return out;
   };
   const auto [delay_min, delay_max] = faults.delay_range();
-  return nlohmann::json{{"blocked_to", ids(faults.blocked_to())},
-                        {"blocked_from", ids(faults.blocked_from())},
-                        {"delay_min_ms", delay_min.count()},
-                        {"delay_max_ms", delay_max.count()}}
+  const auto [stall_min, stall_max] = faults.disk_stall_range();
+  return nlohmann::json{
+      {"blocked_to", ids(faults.blocked_to())}, {"blocked_from", ids(faults.blocked_from())},
+      {"delay_min_ms", delay_min.count()},      {"delay_max_ms", delay_max.count()},
+      {"disk_stall_min_ms", stall_min.count()}, {"disk_stall_max_ms", stall_max.count()}}
       .dump();
 }
 
@@ -162,17 +163,27 @@ Status SetFaults(const std::string& body, node::FaultSwitch* faults) {
   std::set<raft::NodeId> to, from;
   STRATA_RETURN_IF_ERROR(ids("blocked_to", &to));
   STRATA_RETURN_IF_ERROR(ids("blocked_from", &from));
-  int64_t delay_min = 0, delay_max = 0;
-  STRATA_RETURN_IF_ERROR(millis("delay_min_ms", &delay_min));
-  STRATA_RETURN_IF_ERROR(millis("delay_max_ms", &delay_max));
-  if (delay_min > delay_max) {
-    return Status::InvalidArgument("faults: delay_min_ms is above delay_max_ms");
-  }
+  auto range = [&](const std::string& name, std::chrono::milliseconds* min,
+                   std::chrono::milliseconds* max) -> Status {
+    int64_t lo = 0, hi = 0;
+    STRATA_RETURN_IF_ERROR(millis((name + "_min_ms").c_str(), &lo));
+    STRATA_RETURN_IF_ERROR(millis((name + "_max_ms").c_str(), &hi));
+    if (lo > hi) return Status::InvalidArgument("faults: " + name + "_min_ms is above _max_ms");
+    *min = std::chrono::milliseconds(lo);
+    *max = std::chrono::milliseconds(hi);
+    return Status::Ok();
+  };
+  std::chrono::milliseconds delay_min, delay_max, stall_min, stall_max;
+  STRATA_RETURN_IF_ERROR(range("delay", &delay_min, &delay_max));
+  STRATA_RETURN_IF_ERROR(range("disk_stall", &stall_min, &stall_max));
   faults->set_blocked(std::move(to), std::move(from));
-  faults->set_delay(std::chrono::milliseconds(delay_min), std::chrono::milliseconds(delay_max));
+  faults->set_delay(delay_min, delay_max);
+  faults->set_disk_stall(stall_min, stall_max);
   spdlog::warn(
-      "fault injection: blocking {} peer(s) outgoing, {} incoming; incoming delay {}-{} ms",
-      faults->blocked_to().size(), faults->blocked_from().size(), delay_min, delay_max);
+      "fault injection: blocking {} peer(s) outgoing, {} incoming; incoming delay {}-{} ms; "
+      "synced writes stalled {}-{} ms",
+      faults->blocked_to().size(), faults->blocked_from().size(), delay_min.count(),
+      delay_max.count(), stall_min.count(), stall_max.count());
   return Status::Ok();
 }
 
@@ -654,6 +665,7 @@ Status StrataServer::Impl::Start() {
   if (cfg_.fault_injection) {
     spdlog::warn("fault injection is on: /debug/faults can cut this member off from its peers");
     faults_ = std::make_unique<node::FaultSwitch>();
+    node_options.synced_write_stall = [faults = faults_.get()] { return faults->disk_stall(); };
     faulty_transport_ = std::make_unique<node::FaultyTransport>(transport_.get(), faults_.get());
     transport = faulty_transport_.get();
   }

@@ -177,6 +177,12 @@ Status ChaosCluster::Delay(int slot, milliseconds min, milliseconds max) {
                        ",\"delay_max_ms\":" + std::to_string(max.count()) + "}");
 }
 
+Status ChaosCluster::SlowDisk(int slot, milliseconds min, milliseconds max) {
+  return PutFaults(slot, "PUT",
+                   "{\"disk_stall_min_ms\":" + std::to_string(min.count()) +
+                       ",\"disk_stall_max_ms\":" + std::to_string(max.count()) + "}");
+}
+
 Status ChaosCluster::HealNetwork(seconds timeout) {
   Status last;
   for (int slot : members_) {

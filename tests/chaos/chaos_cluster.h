@@ -65,6 +65,9 @@ class ChaosCluster {
   // Member `slot` holds every incoming raft message back for a delay drawn
   // from [min, max] (its fault switch; blocks are cleared).
   Status Delay(int slot, std::chrono::milliseconds min, std::chrono::milliseconds max);
+  // Member `slot` stalls each synced raft log write for a time drawn from
+  // [min, max], as on a slow disk (its fault switch; blocks are cleared).
+  Status SlowDisk(int slot, std::chrono::milliseconds min, std::chrono::milliseconds max);
   // Clears the fault switch of every running member (retrying for up to
   // `timeout`, as a member may be restarting).
   Status HealNetwork(std::chrono::seconds timeout = std::chrono::seconds(30));

@@ -27,9 +27,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "Seed of the schedule (default: from the clock; printed)");
   app.add_option("--members", o.members, "Members of the initial cluster (default 3)")
       ->check(CLI::Range(3, 7));
-  app.add_option(
-      "--faults", faults,
-      "Comma-separated: kill, kill-leader, pause, partition, membership, delay, all, none");
+  app.add_option("--faults", faults,
+                 "Comma-separated: kill, kill-leader, pause, partition, membership, delay, "
+                 "slow-disk, all, none");
   app.add_option("--clients", o.workload.clients, "Client threads (default 6)")
       ->check(CLI::Range(1, 64));
   app.add_option("--keys", o.workload.keys, "Register keys at a time (default 8)")

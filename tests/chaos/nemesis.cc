@@ -12,7 +12,8 @@ using std::chrono::seconds;
 using std::chrono::steady_clock;
 
 constexpr FaultKind kAll[] = {FaultKind::kKill,      FaultKind::kKillLeader, FaultKind::kPause,
-                              FaultKind::kPartition, FaultKind::kMembership, FaultKind::kDelay};
+                              FaultKind::kPartition, FaultKind::kMembership, FaultKind::kDelay,
+                              FaultKind::kSlowDisk};
 
 std::string Slots(const std::set<int>& slots) {
   std::string out = "{";
@@ -36,6 +37,8 @@ std::string FaultName(FaultKind kind) {
       return "membership";
     case FaultKind::kDelay:
       return "delay";
+    case FaultKind::kSlowDisk:
+      return "slow-disk";
   }
   return "?";
 }
@@ -54,7 +57,7 @@ Result<std::vector<FaultKind>> ParseFaults(const std::string& list) {
     if (it == std::end(kAll)) {
       return Status::InvalidArgument(
           "unknown fault \"" + name +
-          "\" (kill, kill-leader, pause, partition, membership, delay, all)");
+          "\" (kill, kill-leader, pause, partition, membership, delay, slow-disk, all)");
     }
     out.push_back(*it);
   }
@@ -119,6 +122,9 @@ void Nemesis::Run(steady_clock::time_point end) {
         break;
       case FaultKind::kDelay:
         s = Delay(hold);
+        break;
+      case FaultKind::kSlowDisk:
+        s = SlowDisk(hold);
         break;
     }
     if (s.ok()) s = Recover();
@@ -255,6 +261,20 @@ Status Nemesis::Delay(milliseconds hold) {
   Log("delay " + what + " for " + std::to_string(hold.count()) + " ms");
   for (int slot : slowed) STRATA_RETURN_IF_ERROR(cluster_->Delay(slot, min, max));
   Status held = Hold(hold, /*majority_up=*/true, "delayed messages");
+  STRATA_RETURN_IF_ERROR(cluster_->HealNetwork());
+  Log("  healed");
+  return held;
+}
+
+Status Nemesis::SlowDisk(milliseconds hold) {
+  int slot = -1;
+  if (rng_.one_in(2)) slot = cluster_->Leader();
+  const bool is_leader = slot >= 0;
+  if (slot < 0) slot = RandomMember();
+  Log("slow disk on " + std::string(is_leader ? "leader " : "member ") + std::to_string(slot) +
+      ": synced writes stall 50-700 ms for " + std::to_string(hold.count()) + " ms");
+  STRATA_RETURN_IF_ERROR(cluster_->SlowDisk(slot, milliseconds(50), milliseconds(700)));
+  Status held = Hold(hold, /*majority_up=*/true, "a slow disk");
   STRATA_RETURN_IF_ERROR(cluster_->HealNetwork());
   Log("  healed");
   return held;

@@ -16,7 +16,10 @@
 //   delay       hold incoming raft messages back for a random 0-150 ms each
 //               (so they also arrive out of order) on every member, or 200
 //               to 800 ms on one member (a slow member, slower than the
-//               election timeout), with the fault switch.
+//               election timeout), with the fault switch;
+//   slow-disk   stall each synced raft log write of one member (the leader
+//               half the time) for 50-700 ms, up to longer than the
+//               election timeout, with the fault switch.
 //
 // Thread-safety: none; runs on the thread that owns the cluster.
 #pragma once
@@ -35,9 +38,10 @@
 
 namespace strata::chaos {
 
-enum class FaultKind { kKill, kKillLeader, kPause, kPartition, kMembership, kDelay };
+enum class FaultKind { kKill, kKillLeader, kPause, kPartition, kMembership, kDelay, kSlowDisk };
 
-// "kill", "kill-leader", "pause", "partition", "membership", "delay".
+// "kill", "kill-leader", "pause", "partition", "membership", "delay",
+// "slow-disk".
 std::string FaultName(FaultKind kind);
 // A comma-separated list of fault names, or "all". kInvalidArgument
 // naming an unknown one.
@@ -82,6 +86,7 @@ class Nemesis {
   Status Partition(std::chrono::milliseconds hold);
   Status Membership(std::chrono::milliseconds hold);
   Status Delay(std::chrono::milliseconds hold);
+  Status SlowDisk(std::chrono::milliseconds hold);
   // Sleeps `hold`; checks writes progressed in its second half when
   // `majority_up` and the hold is long enough.
   Status Hold(std::chrono::milliseconds hold, bool majority_up, const std::string& what);
