@@ -216,6 +216,18 @@ TEST_F(RpcGatewayTest, ShutdownEndsCallsInFlightAndRefusesLaterOnes) {
   EXPECT_EQ(lease_.calls, calls) << "refused without a call";
 }
 
+// Serves call to a client that stays; every chunk it got.
+std::vector<std::string> ServeToEnd(RpcGateway::StreamCall& call) {
+  std::vector<std::string> chunks;
+  call.Serve(
+      [&](std::string_view c) {
+        chunks.emplace_back(c);
+        return true;
+      },
+      [] { return true; });
+  return chunks;
+}
+
 struct Chunks {
   std::mutex mu;
   std::vector<std::string> got;  // Guarded by mu.
@@ -229,13 +241,7 @@ TEST_F(RpcGatewayTest, AKeepAliveAnswersItsRequestAndEnds) {
   auto gw = Gateway();
   auto call = Open(*gw, "lease/keepalive", R"({"ID": "5"})");
   ASSERT_NE(call, nullptr);
-  std::vector<std::string> chunks;
-  call->Serve(
-      [&](std::string_view c) {
-        chunks.emplace_back(c);
-        return true;
-      },
-      [] { return true; });
+  const std::vector<std::string> chunks = ServeToEnd(*call);
   EXPECT_EQ(chunks, std::vector<std::string>{"{\"result\":{\"ID\":\"5\",\"TTL\":\"10\"}}\n"});
 }
 
@@ -243,13 +249,7 @@ TEST_F(RpcGatewayTest, AnErrorAfterTheStartIsTheLastChunk) {
   auto gw = Gateway();
   auto call = Open(*gw, "lease/keepalive", R"({"ID": "13"})");
   ASSERT_NE(call, nullptr);
-  std::vector<std::string> chunks;
-  call->Serve(
-      [&](std::string_view c) {
-        chunks.emplace_back(c);
-        return true;
-      },
-      [] { return true; });
+  const std::vector<std::string> chunks = ServeToEnd(*call);
   EXPECT_EQ(chunks, std::vector<std::string>{
                         R"({"error":{"grpc_code":5,"http_code":404,"message":"etcdserver: )"
                         R"(requested lease not found","http_status":"Not Found"}})"
