@@ -535,8 +535,9 @@ bool Node::handle_readies() {
   }
   if (!batch.empty()) {
     auto write_start = Clock::now();
-    if (sync && options_.synced_write_stall)
-      std::this_thread::sleep_for(options_.synced_write_stall());
+    if (sync && options_.synced_write_stall) {
+      std::this_thread::sleep_for(options_.synced_write_stall());  // A slow disk (fault tests).
+    }
     Status s = engine_->Write(batch, sync);
     auto write_time = Clock::now() - write_start;
     if (options_.observer) options_.observer->on_log_write(write_time, sync);
