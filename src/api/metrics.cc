@@ -74,6 +74,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                "Total size of the underlying database physically allocated in bytes.");
 
   raft_term_ = AddGauge(r, "strata_raft_term", "The current raft term of this member.");
+  corruption_checks_ =
+      AddCounter(r, "strata_corruption_checks_total",
+                 "The leader's consistency checks of every member's HashKV that completed.");
+  corruption_mismatches_ =
+      AddCounter(r, "strata_corruption_mismatches_total",
+                 "Members found with a history different from the leader's (CORRUPT raised).");
   apply_duration_ = AddHistogram(r, "strata_raft_apply_duration_seconds",
                                  "The latency distributions of applying one committed entry.",
                                  ExponentialBuckets(0.0001, 2, 20));

@@ -78,6 +78,10 @@ class Metrics {
   // answered and did not, as running totals, and its size. The counters
   // take what the totals grew by since the last call. Safe from any thread.
   void set_latest_cache(uint64_t hits, uint64_t misses, size_t bytes);
+  // The leader's consistency checks (--corrupt-check-interval) that ran to
+  // their end, and the members they found different (each raised CORRUPT).
+  prometheus::Counter& corruption_checks() { return *corruption_checks_; }
+  prometheus::Counter& corruption_mismatches() { return *corruption_mismatches_; }
 
   // --- Requests (go-grpc-prometheus names) ---------------------------------
   // Counts one finished request in grpc_server_handled_total and its latency
@@ -127,6 +131,8 @@ class Metrics {
   prometheus::Counter* latest_cache_hits_;
   prometheus::Counter* latest_cache_misses_;
   prometheus::Gauge* latest_cache_bytes_;
+  prometheus::Counter* corruption_checks_;
+  prometheus::Counter* corruption_mismatches_;
   std::mutex latest_cache_mu_;
   uint64_t latest_cache_hits_seen_ = 0;    // Guarded by latest_cache_mu_.
   uint64_t latest_cache_misses_seen_ = 0;  // Guarded by latest_cache_mu_.

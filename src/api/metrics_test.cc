@@ -53,6 +53,8 @@ TEST(MetricsTest, IncrementsShowUpInText) {
   m.proposals_failed().Increment();
   m.db_total_size_bytes().Set(4096);
   m.raft_term().Set(7);
+  m.corruption_checks().Increment();
+  m.corruption_mismatches().Increment();
   std::string text = m.SerializeText();
   EXPECT_THAT(text, HasSubstr("\netcd_server_has_leader 1\n"));
   EXPECT_THAT(text, HasSubstr("\netcd_server_leader_changes_seen_total 2\n"));
@@ -62,6 +64,8 @@ TEST(MetricsTest, IncrementsShowUpInText) {
   EXPECT_THAT(text, HasSubstr("\netcd_server_proposals_failed_total 1\n"));
   EXPECT_THAT(text, HasSubstr("\netcd_mvcc_db_total_size_in_bytes 4096\n"));
   EXPECT_THAT(text, HasSubstr("\nstrata_raft_term 7\n"));
+  EXPECT_THAT(text, HasSubstr("\nstrata_corruption_checks_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nstrata_corruption_mismatches_total 1\n"));
 }
 
 TEST(MetricsTest, LatestCacheCountersFollowTheRunningTotals) {

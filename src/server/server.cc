@@ -550,7 +550,11 @@ void StrataServer::Impl::CheckConsistency() {
     auto report = checker.CheckOnce();
     if (!report.ok()) {
       spdlog::warn("corruption check failed: {}", report.status().ToString());
-    } else if (report->corrupt.empty()) {
+      continue;
+    }
+    metrics_->corruption_checks().Increment();
+    metrics_->corruption_mismatches().Increment(static_cast<double>(report->corrupt.size()));
+    if (report->corrupt.empty()) {
       spdlog::info("corruption check at revision {}: {} members agree with the leader",
                    report->revision, report->peers_checked);
     }

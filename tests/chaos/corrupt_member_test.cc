@@ -63,6 +63,17 @@ uint64_t MemberId(Stubs& s) {
   return s.maintenance->Status(&ctx, {}, &status).ok() ? status.header().member_id() : 0;
 }
 
+// The value of a counter in member i's /metrics (-1 if absent).
+double Counter(const Cluster& c, int i, const std::string& name) {
+  testing::CommandResult r =
+      testing::Run({"curl", "-fsS", "--max-time", "5",
+                    "http://127.0.0.1:" + std::to_string(c.member(i).metrics_port) + "/metrics"},
+                   "", seconds(10));
+  const size_t at = r.out.find("\n" + name + " ");
+  if (r.exit_code != 0 || at == std::string::npos) return -1;
+  return std::atof(r.out.c_str() + at + name.size() + 2);
+}
+
 // Rewrites the value of key's version at revision in a stopped member's
 // store, keeping the record well-formed.
 Status RewriteValue(const std::string& data_dir, const std::string& key, int64_t revision,
@@ -124,6 +135,13 @@ TEST(CorruptMemberTest, TheLeaderFindsARewrittenValueAndTheClusterStopsWriting) 
   const std::vector<std::pair<uint64_t, int>> corrupt = {{victim_id, etcdserverpb::CORRUPT}};
   ASSERT_TRUE(WaitFor([&] { return Alarms(to_leader) == corrupt; }, seconds(60)))
       << c.LogTail(leader) << c.LogTail(victim);
+  double mismatches = 0, checks = 0;
+  for (int i = 0; i < 3; ++i) {
+    mismatches += std::max(0.0, Counter(c, i, "strata_corruption_mismatches_total"));
+    checks += std::max(0.0, Counter(c, i, "strata_corruption_checks_total"));
+  }
+  EXPECT_EQ(mismatches, 1) << "one member found different, once";
+  EXPECT_GE(checks, 2) << "checks that passed, then the one that found it";
   // Writes stop everywhere; reads go on (the victim serves what it holds).
   for (Stubs* s : {&to_leader, &to_victim}) {
     grpc::Status refused = Put(*s, "after", "v", &put);
