@@ -115,8 +115,10 @@ StreamOpener ServerStreamOpener(Open open) {
   };
 }
 
+grpc::Status StoppedStatus() { return ToGrpcStatus(kv::MakeEtcdError(kv::EtcdError::kStopped)); }
+
 GatewayReply Stopped() {
-  grpc::Status stopped = ToGrpcStatus(kv::MakeEtcdError(kv::EtcdError::kStopped));
+  grpc::Status stopped = StoppedStatus();
   return GatewayError(stopped.error_code(), stopped.error_message());
 }
 
@@ -259,32 +261,19 @@ RpcGateway::StreamCall::~StreamCall() {
 void RpcGateway::StreamCall::Serve(const Write& write, std::function<bool()> alive) {
   grpc::ClientContext ctx;
   if (!token_.empty()) ctx.AddMetadata("token", token_);
-  {
-    std::lock_guard lock(gateway_->mu_);
-    if (gateway_->shut_down_) {
-      (void)write(StreamErrorChunk(ToGrpcStatus(kv::MakeEtcdError(kv::EtcdError::kStopped))));
-      return;
-    }
-    gateway_->in_flight_.insert(&ctx);
-    gateway_->serving_.emplace(&ctx, alive);
+  if (!gateway_->Track(&ctx, alive)) {
+    (void)write(StreamErrorChunk(StoppedStatus()));
+    return;
   }
-  std::function<bool()> still_there = alive;
   bool client_gone = false;
   grpc::Status status = run_(&ctx, [&](std::string_view chunk) {
     if (write(chunk)) return true;
     client_gone = true;
     return false;
   });
-  bool stopped = false;
-  {
-    std::lock_guard lock(gateway_->mu_);
-    gateway_->in_flight_.erase(&ctx);
-    gateway_->serving_.erase(&ctx);
-    stopped = gateway_->shut_down_;
-  }
-  if (client_gone || status.ok() || !still_there()) return;
-  if (stopped) status = ToGrpcStatus(kv::MakeEtcdError(kv::EtcdError::kStopped));
-  (void)write(StreamErrorChunk(status));
+  const bool stopped = gateway_->Untrack(&ctx);
+  if (client_gone || status.ok() || !alive()) return;
+  (void)write(StreamErrorChunk(stopped ? StoppedStatus() : status));
 }
 
 void RpcGateway::Watchdog() {
@@ -310,16 +299,26 @@ GatewayReply RpcGateway::Handle(std::string_view path, std::string_view body,
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
   if (!token.empty()) ctx.AddMetadata("token", token);
-  {
-    std::lock_guard lock(mu_);
-    if (shut_down_) return Stopped();
-    in_flight_.insert(&ctx);
-  }
+  if (!Track(&ctx)) return Stopped();
   GatewayReply reply = route->second(body, &ctx);
-  std::lock_guard lock(mu_);
-  in_flight_.erase(&ctx);
-  if (shut_down_ && reply.http_status != 200) return Stopped();  // Cancelled by Shutdown.
+  const bool stopped = Untrack(&ctx);
+  if (stopped && reply.http_status != 200) return Stopped();  // Cancelled by Shutdown.
   return reply;
+}
+
+bool RpcGateway::Track(grpc::ClientContext* ctx, std::function<bool()> alive) {
+  std::lock_guard lock(mu_);
+  if (shut_down_) return false;
+  in_flight_.insert(ctx);
+  if (alive) serving_.emplace(ctx, std::move(alive));
+  return true;
+}
+
+bool RpcGateway::Untrack(grpc::ClientContext* ctx) {
+  std::lock_guard lock(mu_);
+  in_flight_.erase(ctx);
+  serving_.erase(ctx);
+  return shut_down_;
 }
 
 void RpcGateway::Shutdown() {

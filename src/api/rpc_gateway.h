@@ -97,6 +97,11 @@ class RpcGateway {
  private:
   // Cancels the streams whose clients went away, every 250 ms.
   void Watchdog();
+  // Registers a call about to start, for Shutdown (and, with alive, for the
+  // watchdog); false after Shutdown.
+  bool Track(grpc::ClientContext* ctx, std::function<bool()> alive = nullptr);
+  // Forgets a finished call; true if Shutdown came meanwhile.
+  bool Untrack(grpc::ClientContext* ctx);
   using Handler = std::function<GatewayReply(std::string_view body, grpc::ClientContext* ctx)>;
   template <typename Stub, typename Req, typename Resp>
   void Add(std::string path, Stub* stub,

@@ -237,6 +237,21 @@ struct Chunks {
   }
 };
 
+// Serves call on a thread of its own, into chunks, to a client that is
+// there while alive() says so.
+std::thread ServeInBackground(RpcGateway::StreamCall& call, Chunks* chunks,
+                              std::function<bool()> alive) {
+  return std::thread([&call, chunks, alive = std::move(alive)] {
+    call.Serve(
+        [chunks](std::string_view c) {
+          std::lock_guard lock(chunks->mu);
+          chunks->got.emplace_back(c);
+          return true;
+        },
+        alive);
+  });
+}
+
 TEST_F(RpcGatewayTest, AKeepAliveAnswersItsRequestAndEnds) {
   auto gw = Gateway();
   auto call = Open(*gw, "lease/keepalive", R"({"ID": "5"})");
@@ -281,15 +296,7 @@ TEST_F(RpcGatewayTest, AQuietWatchEndsWhenItsClientGoes) {
   ASSERT_NE(call, nullptr);
   std::atomic<bool> connected{true};
   Chunks chunks;
-  std::thread client([&] {
-    call->Serve(
-        [&](std::string_view c) {
-          std::lock_guard lock(chunks.mu);
-          chunks.got.emplace_back(c);
-          return true;
-        },
-        [&] { return connected.load(); });
-  });
+  std::thread client = ServeInBackground(*call, &chunks, [&] { return connected.load(); });
   for (int i = 0; i < 3000 && chunks.size() == 0; ++i) std::this_thread::sleep_for(10ms);
   ASSERT_EQ(chunks.size(), 1u) << "the creation";
   connected = false;
@@ -305,15 +312,7 @@ TEST_F(RpcGatewayTest, ShutdownEndsAWatchWithServerStopped) {
   auto call = Open(*gw, "watch", R"({"create_request": {"key": "Zm9v"}})");
   ASSERT_NE(call, nullptr);
   Chunks chunks;
-  std::thread client([&] {
-    call->Serve(
-        [&](std::string_view c) {
-          std::lock_guard lock(chunks.mu);
-          chunks.got.emplace_back(c);
-          return true;
-        },
-        [] { return true; });
-  });
+  std::thread client = ServeInBackground(*call, &chunks, [] { return true; });
   for (int i = 0; i < 3000 && chunks.size() == 0; ++i) std::this_thread::sleep_for(10ms);
   gw->Shutdown();
   client.join();

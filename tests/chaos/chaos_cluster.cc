@@ -171,16 +171,19 @@ Status ChaosCluster::Block(const std::map<int, std::set<int>>& blocked) {
   return Status::Ok();
 }
 
-Status ChaosCluster::Delay(int slot, milliseconds min, milliseconds max) {
+Status ChaosCluster::PutRange(int slot, const std::string& name, milliseconds min,
+                              milliseconds max) {
   return PutFaults(slot, "PUT",
-                   "{\"delay_min_ms\":" + std::to_string(min.count()) +
-                       ",\"delay_max_ms\":" + std::to_string(max.count()) + "}");
+                   "{\"" + name + "_min_ms\":" + std::to_string(min.count()) + ",\"" + name +
+                       "_max_ms\":" + std::to_string(max.count()) + "}");
+}
+
+Status ChaosCluster::Delay(int slot, milliseconds min, milliseconds max) {
+  return PutRange(slot, "delay", min, max);
 }
 
 Status ChaosCluster::SlowDisk(int slot, milliseconds min, milliseconds max) {
-  return PutFaults(slot, "PUT",
-                   "{\"disk_stall_min_ms\":" + std::to_string(min.count()) +
-                       ",\"disk_stall_max_ms\":" + std::to_string(max.count()) + "}");
+  return PutRange(slot, "disk_stall", min, max);
 }
 
 Status ChaosCluster::HealNetwork(seconds timeout) {

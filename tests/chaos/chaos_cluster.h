@@ -100,6 +100,9 @@ class ChaosCluster {
   std::vector<std::string> Flags(int slot) const;
   Status LearnId(int slot, std::chrono::seconds timeout);
   Status PutFaults(int slot, const std::string& method, const std::string& body);
+  // PUTs {"<name>_min_ms":min,"<name>_max_ms":max}.
+  Status PutRange(int slot, const std::string& name, std::chrono::milliseconds min,
+                  std::chrono::milliseconds max);
   void PublishEndpoints();
 
   testing::Cluster cluster_;

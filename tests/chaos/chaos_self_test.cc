@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include "tests/chaos/chaos_cluster.h"
@@ -106,6 +107,30 @@ TEST(ChaosSelfTest, FaultSwitchCutsAFollowerOffUntilHealed) {
   EXPECT_TRUE(same.ok()) << same.ToString();
 }
 
+// Slows every member with slow(slot, at_least, at_least + 20 ms), then
+// checks that five puts each take at least `at_least`, and that after
+// healing the members catch up and agree.
+void EveryPutTakesAtLeast(ChaosCluster& c,
+                          const std::function<Status(int, milliseconds, milliseconds)>& slow,
+                          milliseconds at_least, milliseconds each_slowed_by,
+                          const std::string& prefix) {
+  for (int slot = 0; slot < 3; ++slot) {
+    ASSERT_TRUE(slow(slot, each_slowed_by, each_slowed_by + milliseconds(20)).ok());
+  }
+  for (int i = 0; i < 5; ++i) {
+    const int leader = c.WaitLeader();
+    ASSERT_GE(leader, 0);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(Put(c, leader, prefix + std::to_string(i)).ok());
+    EXPECT_GE(std::chrono::steady_clock::now() - start, at_least) << "put " << i;
+  }
+  ASSERT_TRUE(c.HealNetwork().ok());
+  Status caught_up = c.WaitCaughtUp(seconds(60));
+  EXPECT_TRUE(caught_up.ok()) << caught_up.ToString();
+  Status same = c.WaitSameHash(seconds(60));
+  EXPECT_TRUE(same.ok()) << same.ToString();
+}
+
 // A commit needs a message to a follower and its answer back, each held
 // back at its receiver: with every member delaying by at least 100 ms, no
 // put is acknowledged in under 200 ms. Healing makes them fast again, and
@@ -115,21 +140,9 @@ TEST(ChaosSelfTest, DelayedMessagesSlowEveryCommitUntilHealed) {
   ASSERT_TRUE(c.Start().ok());
   ASSERT_GE(c.WaitLeader(), 0);
   EXPECT_FALSE(c.Delay(0, milliseconds(5), milliseconds(1)).ok()) << "min above max is refused";
-  for (int slot = 0; slot < 3; ++slot) {
-    ASSERT_TRUE(c.Delay(slot, milliseconds(100), milliseconds(120)).ok());
-  }
-  for (int i = 0; i < 5; ++i) {
-    const int leader = c.WaitLeader();
-    ASSERT_GE(leader, 0);
-    const auto start = std::chrono::steady_clock::now();
-    ASSERT_TRUE(Put(c, leader, "slow/" + std::to_string(i)).ok());
-    EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(200)) << "put " << i;
-  }
-  ASSERT_TRUE(c.HealNetwork().ok());
-  Status caught_up = c.WaitCaughtUp(seconds(60));
-  EXPECT_TRUE(caught_up.ok()) << caught_up.ToString();
-  Status same = c.WaitSameHash(seconds(60));
-  EXPECT_TRUE(same.ok()) << same.ToString();
+  EveryPutTakesAtLeast(
+      c, [&](int slot, milliseconds lo, milliseconds hi) { return c.Delay(slot, lo, hi); },
+      milliseconds(200), milliseconds(100), "slow/");
 }
 
 // Every commit waits for a quorum's synced log writes: with every member's
@@ -139,21 +152,9 @@ TEST(ChaosSelfTest, SlowDisksSlowEveryCommitUntilHealed) {
   ASSERT_TRUE(c.Start().ok());
   ASSERT_GE(c.WaitLeader(), 0);
   EXPECT_FALSE(c.SlowDisk(0, milliseconds(5), milliseconds(1)).ok()) << "min above max";
-  for (int slot = 0; slot < 3; ++slot) {
-    ASSERT_TRUE(c.SlowDisk(slot, milliseconds(100), milliseconds(120)).ok());
-  }
-  for (int i = 0; i < 5; ++i) {
-    const int leader = c.WaitLeader();
-    ASSERT_GE(leader, 0);
-    const auto start = std::chrono::steady_clock::now();
-    ASSERT_TRUE(Put(c, leader, "slow-disk/" + std::to_string(i)).ok());
-    EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(100)) << "put " << i;
-  }
-  ASSERT_TRUE(c.HealNetwork().ok());
-  Status caught_up = c.WaitCaughtUp(seconds(60));
-  EXPECT_TRUE(caught_up.ok()) << caught_up.ToString();
-  Status same = c.WaitSameHash(seconds(60));
-  EXPECT_TRUE(same.ok()) << same.ToString();
+  EveryPutTakesAtLeast(
+      c, [&](int slot, milliseconds lo, milliseconds hi) { return c.SlowDisk(slot, lo, hi); },
+      milliseconds(100), milliseconds(100), "slow-disk/");
 }
 
 }  // namespace

@@ -177,11 +177,16 @@ Status Nemesis::Kill(bool leader, milliseconds hold) {
   return held;
 }
 
-Status Nemesis::Pause(milliseconds hold) {
+int Nemesis::LeaderOrRandomMember(bool* is_leader) {
   int slot = -1;
   if (rng_.one_in(2)) slot = cluster_->Leader();
-  const bool is_leader = slot >= 0;
-  if (slot < 0) slot = RandomMember();
+  *is_leader = slot >= 0;
+  return slot >= 0 ? slot : RandomMember();
+}
+
+Status Nemesis::Pause(milliseconds hold) {
+  bool is_leader = false;
+  const int slot = LeaderOrRandomMember(&is_leader);
   Log("SIGSTOP " + std::string(is_leader ? "leader " : "member ") + std::to_string(slot) + " for " +
       std::to_string(hold.count()) + " ms");
   cluster_->Pause(slot);
@@ -267,10 +272,8 @@ Status Nemesis::Delay(milliseconds hold) {
 }
 
 Status Nemesis::SlowDisk(milliseconds hold) {
-  int slot = -1;
-  if (rng_.one_in(2)) slot = cluster_->Leader();
-  const bool is_leader = slot >= 0;
-  if (slot < 0) slot = RandomMember();
+  bool is_leader = false;
+  const int slot = LeaderOrRandomMember(&is_leader);
   Log("slow disk on " + std::string(is_leader ? "leader " : "member ") + std::to_string(slot) +
       ": synced writes stall 50-700 ms for " + std::to_string(hold.count()) + " ms");
   STRATA_RETURN_IF_ERROR(cluster_->SlowDisk(slot, milliseconds(50), milliseconds(700)));

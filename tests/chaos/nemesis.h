@@ -92,6 +92,8 @@ class Nemesis {
   Status Hold(std::chrono::milliseconds hold, bool majority_up, const std::string& what);
   Status Recover();
   int RandomMember();
+  // The leader half the time (when there is one), else a random member.
+  int LeaderOrRandomMember(bool* is_leader);
   std::chrono::milliseconds Draw(std::chrono::milliseconds lo, std::chrono::milliseconds hi);
   void Log(const std::string& line);
 
